@@ -1,0 +1,29 @@
+"""HRNet-W48 at 384x288 trained on COCO + AI Challenger, evaluated on COCO.
+
+The paper's "+ extra data" row (77.0 AP on COCO test-dev). The AI Challenger training set
+joins COCO train2017; its 14 keypoints are mapped onto COCO's 17 with MMPose's own
+machinery (KeypointConverter in a CombinedDataset with COCO's metainfo). Everything else is
+hrnet_w48_coco_384x288.py. Evaluation stays on COCO val2017; a test-dev figure needs
+test-dev's image info and person boxes (--cfg-options on test_dataloader / test_evaluator).
+"""
+_base_ = ['./hrnet_w48_coco_384x288.py', './_base_/data/aic_topdown.py']
+
+# (AIC index, COCO index): shoulders, elbows, wrists, hips, knees, ankles. AIC's head top
+# and neck have no COCO joint; COCO's five face points stay invisible on AIC images.
+aic_to_coco = [(0, 6), (1, 8), (2, 10), (3, 5), (4, 7), (5, 9),
+               (6, 12), (7, 14), (8, 16), (9, 11), (10, 13), (11, 15)]
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='CombinedDataset',
+        # COCO's keypoint names, flip pairs and upper/lower body ids (MMPose's file)
+        metainfo=dict(from_file='configs/_base_/datasets/coco.py'),
+        datasets=[
+            dict(_base_.train_dataloader.dataset, pipeline=[]),
+            dict(
+                _base_.aic_train_dataset,
+                pipeline=[dict(type='KeypointConverter', num_keypoints=17, mapping=aic_to_coco)]),
+        ],
+        pipeline=_base_.train_pipeline,
+        test_mode=False))
