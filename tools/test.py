@@ -1,0 +1,115 @@
+"""Evaluate a checkpoint with a config's test set and metric (thin wrapper over ``Runner``).
+
+Examples:
+    python tools/test.py configs/hrnet_w32_coco_256x192.py work_dirs/w32/best.pth
+    # ground-truth person boxes instead of the AP-56.4 detections
+    python tools/test.py configs/hrnet_w32_coco_256x192.py ckpt.pth \\
+        --cfg-options test_dataloader.dataset.bbox_file=None
+    HRNET_EXT_COCO_ROOT=/data/coco python tools/test.py configs/hrnet_w48_coco_384x288.py ckpt.pth
+    tools/dist_test.sh configs/hrnet_w32_mpii_256x256.py ckpt.pth 8
+
+The data paths of the test set are checked before anything is built: a missing root,
+annotation, box or head-box file stops with a message naming it, the layout expected
+and how to set it. The metrics (COCO AP/AR, or MPII PCKh) are printed at the end, with
+the person boxes they were computed on.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import Dict, Optional
+
+from mmengine.config import Config, DictAction
+
+import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
+from hrnet_ext.datasets import DataNotFoundError, check_data_paths
+from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a pose model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs and evaluation results go')
+    parser.add_argument('--out', help='also write the metrics to this file (.json/.yaml/.pkl)')
+    parser.add_argument(
+        '--dump', help='dump the predictions to this pickle file for offline evaluation')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value (e.g. test_dataloader.dataset.bbox_file=None '
+        'for ground-truth boxes)')
+    parser.add_argument('--show-dir', help='write the predictions drawn on the images here')
+    parser.add_argument('--interval', type=int, default=1, help='draw every N samples')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher (tools/dist_test.sh uses pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the command line to the config (CLI options win over the file)."""
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = default_work_dir(cfg, args.config, args.work_dir)
+    cfg.load_from = args.checkpoint
+    prepare_launcher(cfg, args.launcher)
+    if args.show_dir is not None:
+        cfg.default_hooks.visualization.update(
+            enable=True, show=False, out_dir=args.show_dir, interval=args.interval)
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump writes a pickle: give a .pkl file, not {args.dump}')
+        dump = dict(type='DumpResults', out_file_path=args.dump)
+        evaluators = cfg.test_evaluator
+        evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
+        cfg.test_evaluator = evaluators + [dump]
+    return cfg
+
+
+def describe_boxes(cfg: Config) -> Optional[str]:
+    """Which person boxes a top-down test uses: a number without it cannot be compared."""
+    dataset = cfg.test_dataloader.dataset
+    if dataset.get('data_mode', 'topdown') != 'topdown':
+        return None
+    if dataset.get('bbox_file'):
+        return f'detected person boxes from {dataset.bbox_file}'
+    return 'ground-truth person boxes'
+
+
+def print_metrics(metrics: Dict[str, float], cfg: Config, args: argparse.Namespace) -> None:
+    lines = [f'Results of {args.checkpoint} with {args.config}']
+    boxes = describe_boxes(cfg)
+    if boxes:
+        lines.append(f'  on {boxes}')
+    lines += [f'  {name}: {value:.4f}' for name, value in metrics.items()]
+    print('\n'.join(lines), flush=True)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
+        print(f'checkpoint {args.checkpoint} does not exist', file=sys.stderr)
+        return 1
+    try:
+        check_data_paths(cfg, ('test', ))
+    except DataNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if args.out:
+        import mmengine
+        mmengine.dump(metrics, args.out)
+    if runner.rank == 0:
+        print_metrics(metrics, cfg, args)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
