@@ -13,7 +13,7 @@ param_scheduler = [
 
 # lr 1e-3 belongs to the paper's total batch: 4 GPUs x 32 images = 128 (a recipe with
 # another batch per GPU sets base_batch_size = 4 x its batch). MMEngine scales the lr only
-# when this is enabled (MMPose's tools/train.py: --auto-scale-lr). So
+# when this is enabled (tools/train.py --auto-scale-lr, as MMPose's). So
 # `tools/dist_train.sh <config> 8` trains with 8 x 32 = 256 images per step at lr 1e-3,
 # and with --auto-scale-lr at lr 1e-3 x 256 / 128 = 2e-3 (linear scaling). To match the
 # paper on 8 GPUs, halve the batch: --cfg-options train_dataloader.batch_size=16.
