@@ -1,0 +1,9 @@
+"""HRNet models: exchange units, high-resolution modules, backbone and heads.
+
+Importing this package registers every class in :data:`hrnet_ext.registry.MODELS`
+(MMEngine imports it by itself when a config names ``hrnet_ext.<Class>``).
+"""
+from .backbones import HRModule
+from .fusion import ExchangeUnit
+
+__all__ = ['ExchangeUnit', 'HRModule']

@@ -1,0 +1,151 @@
+"""The exchange unit: HRNet's multi-resolution fusion, a module of its own.
+
+Sun et al. (CVPR 2019), section 3: at the end of every high-resolution module each output
+branch ``i`` receives every input branch ``j``, brought to its resolution and width::
+
+    out_i = ReLU(sum_j f_ij(x_j))
+
+    f_ij = identity                                         j == i
+    f_ij = 1x1 conv (no bias) + norm, then upsample 2^(j-i)  j > i  (lower resolution)
+    f_ij = (i - j) chained 3x3 stride-2 convs                j < i  (higher resolution)
+           (the middle ones keep C_j channels with norm + ReLU, the last maps to C_i with norm)
+
+The unit *is* the nested list of paths (rows = outputs, columns = inputs), so a high-resolution
+module that holds it as ``fuse_layers`` has exactly the state-dict keys of the official release
+and MMPose: ``fuse_layers.<i>.<j>.0`` (conv) / ``.1`` (norm) for upsampling paths and
+``fuse_layers.<i>.<j>.<k>.0`` / ``.<k>.1`` for the downsampling chains. Identity paths are
+``nn.Identity`` (no parameters, no keys), which keeps ``forward`` free of special cases.
+"""
+import copy
+from typing import List, Optional, Sequence
+
+import torch
+from mmcv.cnn import build_conv_layer, build_norm_layer
+from mmengine.model import ModuleList
+from mmpose.utils.typing import OptConfigType, OptMultiConfig
+from torch import Tensor, nn
+
+from hrnet_ext.registry import MODELS
+
+FUSE_METHODS = ('sum', 'mean')
+UPSAMPLE_MODES = ('nearest', 'bilinear', 'bicubic')
+
+
+@MODELS.register_module()
+class ExchangeUnit(ModuleList):
+    """Fuse ``len(in_channels)`` parallel branches into ``num_outputs`` branches.
+
+    Input branch ``j`` has ``in_channels[j]`` channels at 1/2^j of the resolution of branch 0;
+    output ``i`` has the width and resolution of input ``i``. Spatial sizes must halve exactly
+    from one branch to the next (the backbone's input divisible by its total stride), because
+    the upsampling paths scale by a fixed factor as in the paper.
+
+    Args:
+        in_channels: Width of every input branch, highest resolution first.
+        num_outputs: How many outputs to compute, the highest-resolution ones first. ``None``:
+            one per input. HRNet's last module for pose keeps only the first.
+        fuse_method: ``'sum'`` (the paper) or ``'mean'`` (the sum divided by the number of
+            inputs, before the ReLU). ``'SUM'`` (the official yaml spelling) is accepted.
+        upsample_mode: Interpolation of the upsampling paths: ``'nearest'`` (the paper),
+            ``'bilinear'`` or ``'bicubic'``.
+        align_corners: Passed to the interpolation; ``None`` means ``False`` for the non-nearest
+            modes, as ``torch.nn.Upsample``.
+        conv_cfg: Convolution config for :func:`mmcv.cnn.build_conv_layer` (``None``: Conv2d).
+        norm_cfg: Normalisation config (``BN``, ``SyncBN``, ``GN``...); ``None``: ``BN``.
+        init_cfg: MMEngine initialisation config.
+
+    Example:
+        >>> import torch
+        >>> unit = ExchangeUnit(in_channels=(32, 64))
+        >>> outs = unit([torch.rand(1, 32, 16, 12), torch.rand(1, 64, 8, 6)])
+        >>> [tuple(o.shape) for o in outs]
+        [(1, 32, 16, 12), (1, 64, 8, 6)]
+        >>> sorted({k.split('.')[0] + '.' + k.split('.')[1] for k in unit.state_dict()})
+        ['0.1', '1.0']
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 num_outputs: Optional[int] = None,
+                 fuse_method: str = 'sum',
+                 upsample_mode: str = 'nearest',
+                 align_corners: Optional[bool] = None,
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        num_inputs = len(in_channels)
+        num_outputs = num_inputs if num_outputs is None else num_outputs
+        if not 1 <= num_outputs <= num_inputs:
+            raise ValueError(f'num_outputs must be in [1, {num_inputs}], got {num_outputs}')
+        fuse_method = fuse_method.lower()
+        if fuse_method not in FUSE_METHODS:
+            raise ValueError(f'fuse_method must be one of {FUSE_METHODS}, got {fuse_method!r}')
+        if upsample_mode not in UPSAMPLE_MODES:
+            raise ValueError(
+                f'upsample_mode must be one of {UPSAMPLE_MODES}, got {upsample_mode!r}')
+        if upsample_mode == 'nearest':
+            align_corners = None
+        elif align_corners is None:
+            align_corners = False
+
+        self.in_channels = list(in_channels)
+        self.out_channels = self.in_channels[:num_outputs]
+        self.fuse_method = fuse_method
+        self.upsample_mode = upsample_mode
+        self.align_corners = align_corners
+        self.conv_cfg = conv_cfg
+        self.norm_cfg = copy.deepcopy(norm_cfg) if norm_cfg else dict(type='BN')
+        # The unit's only children are its rows: nn.ModuleList iterates over every child.
+        for i in range(num_outputs):
+            self.append(nn.ModuleList([self._make_path(j, i) for j in range(num_inputs)]))
+
+    def _conv_norm(self, c_in: int, c_out: int, kernel_size: int, stride: int) -> List[nn.Module]:
+        """A bias-free convolution (padding keeps the size at stride 1) and its norm."""
+        conv = build_conv_layer(self.conv_cfg, c_in, c_out, kernel_size=kernel_size,
+                                stride=stride, padding=kernel_size // 2, bias=False)
+        return [conv, build_norm_layer(self.norm_cfg, c_out)[1]]
+
+    def _make_path(self, j: int, i: int) -> nn.Module:
+        """The path f_ij from input branch ``j`` to output branch ``i``."""
+        c_j, c_i = self.in_channels[j], self.in_channels[i]
+        if j == i:
+            return nn.Identity()
+        if j > i:  # lower resolution: 1x1 conv to C_i, then upsample by 2^(j-i)
+            up = nn.Upsample(scale_factor=2**(j - i), mode=self.upsample_mode,
+                             align_corners=self.align_corners)
+            return nn.Sequential(*self._conv_norm(c_j, c_i, 1, 1), up)
+        # higher resolution: i-j stride-2 3x3 convs; only the last one changes width, and it
+        # has no ReLU (the ReLU comes after the sum).
+        steps = []
+        for k in range(i - j):
+            if k < i - j - 1:
+                steps.append(nn.Sequential(*self._conv_norm(c_j, c_j, 3, 2), nn.ReLU(inplace=True)))
+            else:
+                steps.append(nn.Sequential(*self._conv_norm(c_j, c_i, 3, 2)))
+        return nn.Sequential(*steps)
+
+    def forward(self, x: Sequence[Tensor]) -> List[Tensor]:
+        """Fuse the branches.
+
+        Args:
+            x: ``len(in_channels)`` tensors, branch ``j`` of shape (N, C_j, H / 2^j, W / 2^j).
+
+        Returns:
+            ``num_outputs`` tensors, output ``i`` of shape (N, C_i, H / 2^i, W / 2^i).
+        """
+        if len(x) != len(self.in_channels):
+            raise ValueError(f'expected {len(self.in_channels)} branches, got {len(x)}')
+        outs = []
+        for row in self:
+            # Python's sum starts from 0 and adds in branch order, as MMPose does, so the
+            # result is bit-identical to its implementation.
+            y = sum(path(x_j) for path, x_j in zip(row, x))  # (N, C_i, H_i, W_i)
+            if self.fuse_method == 'mean':
+                y = y / len(x)
+            outs.append(torch.relu(y))
+        return outs
+
+    def extra_repr(self) -> str:
+        return (f'in_channels={self.in_channels}, num_outputs={len(self)}, '
+                f'fuse_method={self.fuse_method!r}, upsample_mode={self.upsample_mode!r}')
