@@ -3,7 +3,7 @@
 Importing this package registers every class in :data:`hrnet_ext.registry.MODELS`
 (MMEngine imports it by itself when a config names ``hrnet_ext.<Class>``).
 """
-from .backbones import HRModule
+from .backbones import ARCH_SETTINGS, HRModule, HRNet, get_arch_settings
 from .fusion import ExchangeUnit
 
-__all__ = ['ExchangeUnit', 'HRModule']
+__all__ = ['ARCH_SETTINGS', 'ExchangeUnit', 'HRModule', 'HRNet', 'get_arch_settings']

@@ -1,4 +1,5 @@
 """HRNet backbone and its high-resolution module."""
 from .hr_module import HRModule
+from .hrnet import ARCH_SETTINGS, HRNet, get_arch_settings
 
-__all__ = ['HRModule']
+__all__ = ['ARCH_SETTINGS', 'HRModule', 'HRNet', 'get_arch_settings']
