@@ -5,5 +5,8 @@ Importing this package registers every class in :data:`hrnet_ext.registry.MODELS
 """
 from .backbones import ARCH_SETTINGS, HRModule, HRNet, get_arch_settings
 from .fusion import ExchangeUnit
+from .heads import HRNetHeatmapHead
 
-__all__ = ['ARCH_SETTINGS', 'ExchangeUnit', 'HRModule', 'HRNet', 'get_arch_settings']
+__all__ = [
+    'ARCH_SETTINGS', 'ExchangeUnit', 'HRModule', 'HRNet', 'HRNetHeatmapHead', 'get_arch_settings'
+]
