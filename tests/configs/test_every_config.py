@@ -16,7 +16,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-ALL_CONFIGS = sorted(p.name for p in CONFIGS.glob('*.py'))
+ALL_CONFIGS = sorted(str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py')
+                     if '_base_' not in p.parts)
 SMALL = (64, 96)  # W x H: a multiple of 32, so all four branches have integer sizes
 
 

@@ -7,7 +7,8 @@ from mmengine.config import Config
 from hrnet_ext.datasets import DataNotFoundError, check_data_paths, find_missing
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-ALL_CONFIGS = sorted(p.name for p in CONFIGS.glob('*.py'))
+ALL_CONFIGS = sorted(str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py')
+                     if '_base_' not in p.parts)
 
 
 @pytest.mark.parametrize('name', ALL_CONFIGS)
