@@ -57,7 +57,11 @@ def _numpy_globals() -> List[Any]:
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
     """``getattr`` limited to ``HistoryBuffer``'s registered statistics methods."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+
+    # The class-level registry fills only when a first HistoryBuffer is made, so
+    # the built-in methods are named here too (a fresh process loads as well).
+    allowed = set(HistoryBuffer._statistics_methods) | {'min', 'max', 'current', 'mean'}
+    if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'getattr({getattr(obj, "__qualname__", type(obj).__qualname__)}, {name!r}) is not '

@@ -4,6 +4,8 @@ import collections
 import io
 import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -83,6 +85,12 @@ def test_runner_checkpoint_resumes_with_weights_only(tmp_path):
     assert resumed.epoch == 2 and resumed.iter == 6
     # the scheduler state (a Counter of milestones) and the optimizer state came back
     assert resumed.optim_wrapper.get_lr()['lr'][0] == pytest.approx(1e-4)
+    # a fresh process, where no HistoryBuffer exists yet, loads it too
+    code = ('import hrnet_ext, sys; from hrnet_ext.utils.checkpoint import load_checkpoint_file;'
+            'print(load_checkpoint_file(sys.argv[1])["meta"]["epoch"])')
+    result = subprocess.run([sys.executable, '-c', code, str(tmp_path / 'epoch_2.pth')],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.split()[-1] == '2', result.stderr[-2000:]
     ckpt = load_checkpoint_file(tmp_path / 'epoch_2.pth')
     assert ckpt['meta']['epoch'] == 2
     assert isinstance(ckpt['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
