@@ -5,3 +5,7 @@ _base_ = 'mmpose::_base_/default_runtime.py'
 
 default_scope = 'mmpose'
 custom_imports = dict(imports=['hrnet_ext'], allow_failed_imports=False)
+
+# MMPose's SyncBuffersHook, plus ours: reseed augmentation every epoch from (seed, epoch,
+# rank), so that a run resumed at an epoch boundary equals an uninterrupted one.
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='hrnet_ext.EpochSeedHook')]

@@ -3,9 +3,12 @@
 Everything but the size comes from hrnet_w32_coco_256x192.py: the pipeline with the
 paper's augmentation, the codec family, flip test, the metric and the hooks. Changed: a
 small HRNet (one module per stage, one block per branch, widths 16-128, random init), a
-128x96 input, a higher lr, and the 4-image / 12-person COCO sample as both training and
-validation set (ground-truth boxes). Used by tools/sample_job.py and the training tests;
-with it, `tools/train.py` runs in about a minute on 2 cores.
+128x96 input, lr 5e-3 held constant, the paper's flip and scale augmentation but no rotation
+and no half-body (with them, 12 people take far more than a few minutes to learn), and the
+4-image / 12-person COCO sample as both training and validation set (ground-truth boxes),
+all 12 in one batch. Measured on 2 cores: AP 0.00 after 50 iterations, 0.61 after 200,
+0.69 after 250, 0.79 after 300 (about 1 s an iteration). Used by tools/sample_job.py and
+the training tests.
 """
 _base_ = ['../hrnet_w32_coco_256x192.py']
 
@@ -32,10 +35,8 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
-    dict(type='RandomHalfBody', min_total_keypoints=9, min_upper_keypoints=2,
-         min_lower_keypoints=3, padding=1.5, prob=0.3, upper_prioritized_prob=0.6915),
     dict(type='hrnet_ext.ClippedNormalBBoxTransform', scale_factor=0.35, rotate_factor=45.,
-         rotate_prob=0.6),
+         rotate_prob=0.),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
@@ -47,17 +48,16 @@ val_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 
-train_cfg = dict(max_epochs=40, val_interval=10)
+train_cfg = dict(max_epochs=250, val_interval=50)
 optim_wrapper = dict(optimizer=dict(lr=5e-3))
-param_scheduler = [dict(type='MultiStepLR', begin=0, end=40, by_epoch=True, milestones=[30],
-                        gamma=0.1)]
+param_scheduler = []
 randomness = dict(seed=0)
-default_hooks = dict(logger=dict(interval=3), checkpoint=dict(interval=10, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=50, max_keep_ckpts=2))
 
 _sample = dict(
     data_root=sample_root, ann_file='test_coco.json', data_prefix=dict(img=''))
 train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
+    batch_size=12, num_workers=0, persistent_workers=False,
     dataset=dict(pipeline=train_pipeline, **_sample))
 val_dataloader = dict(
     batch_size=12, num_workers=0, persistent_workers=False,

@@ -1,0 +1,4 @@
+"""Runner-side pieces: hooks, and what the tools share (``cli``)."""
+from .hooks import EpochSeedHook
+
+__all__ = ['EpochSeedHook']

@@ -1,0 +1,58 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: distributed set-up and work dirs.
+
+Kept in the package (not in ``tools/``) so both tools and the tests use one copy.
+"""
+import os
+import os.path as osp
+from typing import Optional
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+DIST_BACKEND_ENV = 'HRNET_DIST_BACKEND'
+
+
+def choose_dist_backend(cfg: Config) -> str:
+    """Pick the process-group backend: NCCL on GPUs, gloo on a CPU-only machine.
+
+    ``HRNET_DIST_BACKEND`` overrides both the config and the automatic choice.
+    """
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    backend = os.environ.get(DIST_BACKEND_ENV)
+    if backend is None:
+        backend = dist_cfg.get('backend', 'nccl')
+        if backend == 'nccl' and not torch.cuda.is_available():
+            backend = 'gloo'
+    dist_cfg['backend'] = backend
+    return backend
+
+
+def prepare_launcher(cfg: Config, launcher: str) -> None:
+    """Set ``cfg.launcher`` and make a ``torchrun`` launch work on GPUs and on CPUs.
+
+    MMEngine 0.10.7 assumes GPUs under a launcher: it calls
+    ``torch.cuda.set_device`` before creating the process group and wraps the
+    model in DDP with ``device_ids=[LOCAL_RANK]``, both of which fail on a
+    CPU-only machine. Without CUDA the process group is created here (MMEngine
+    then skips its own initialisation) and DDP gets ``device_ids=None``.
+    """
+    cfg.launcher = launcher
+    if launcher == 'none':
+        return
+    backend = choose_dist_backend(cfg)
+    if launcher == 'pytorch' and not torch.cuda.is_available():
+        if not dist.is_initialized():
+            dist.init_process_group(backend=backend)
+        wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+        wrapper.setdefault('device_ids', None)
+        cfg.model_wrapper_cfg = wrapper
+
+
+def default_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> str:
+    """CLI ``--work-dir`` > the config's ``work_dir`` > ``work_dirs/<config name>``."""
+    if work_dir is not None:
+        return work_dir
+    if cfg.get('work_dir') is not None:
+        return cfg.work_dir
+    return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])

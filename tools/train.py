@@ -1,0 +1,76 @@
+"""Train a pose model from an MMEngine config (thin wrapper over ``Runner``).
+
+Examples:
+    python tools/train.py configs/hrnet_w32_coco_256x192.py
+    python tools/train.py configs/hrnet_w32_coco_256x192.py --resume            # auto
+    tools/dist_train.sh configs/hrnet_w32_coco_384x288.py 8                       # 8 GPUs
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import Config, DictAction
+
+import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
+from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a pose model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', default=None,
+        help='resume from this checkpoint, or (no value) from the latest in the work dir')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--no-validate', action='store_true', help='skip evaluation in training')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the lr by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size')
+    parser.add_argument('--show-dir', help='write predictions on validation images here')
+    parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value (e.g. train_dataloader.batch_size=16)')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher (tools/dist_train.sh uses pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the command line to the config (CLI options win over the file)."""
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = default_work_dir(cfg, args.config, args.work_dir)
+    prepare_launcher(cfg, args.launcher)
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    if args.show_dir is not None:
+        vis = cfg.default_hooks.visualization
+        vis.update(enable=True, out_dir=args.show_dir, interval=args.interval)
+    return cfg
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
