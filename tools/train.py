@@ -8,10 +8,12 @@ Examples:
 import argparse
 import os
 import sys
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
+from hrnet_ext.datasets import DataNotFoundError, check_data_paths
 from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
 
 
@@ -64,12 +66,34 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main(argv=None) -> None:
+def missing_pretrained(cfg: Config) -> Optional[str]:
+    """A message if the backbone's ``init_cfg`` names a local file that is not there."""
+    init_cfg = cfg.model.get('backbone', {}).get('init_cfg') or {}
+    path = init_cfg.get('checkpoint') if init_cfg.get('type') == 'Pretrained' else None
+    if not path or '://' in path or os.path.isfile(path) or cfg.get('resume') or cfg.load_from:
+        return None
+    return (f'the ImageNet-pretrained backbone {path} (model.backbone.init_cfg.checkpoint) does '
+            'not exist. Put the file there (HRNET_EXT_PRETRAINED_DIR=/dir moves the folder; '
+            'official ImageNet files convert with tools/convert_checkpoint.py), or train from '
+            'scratch with --cfg-options model.backbone.init_cfg=None')
+
+
+def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    problem = missing_pretrained(cfg)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    try:
+        check_data_paths(cfg, ('train', ) if args.no_validate else ('train', 'val'))
+    except DataNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
     runner.train()
+    return 0
 
 
 if __name__ == '__main__':

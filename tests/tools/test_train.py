@@ -100,3 +100,21 @@ def test_learning_works_on_the_sample(tmp_path):
     ap = [float(x) for x in re.findall(r'coco/AP: ([0-9.]+)', out)]
     assert len(ap) == 1, out[-2000:]
     assert ap[0] >= 0.6
+
+
+def test_missing_data_and_pretrained_weights_are_named(tmp_path):
+    config = osp.join(REPO, 'configs', 'hrnet_w32_coco_256x192.py')
+    env = dict(os.environ, OMP_NUM_THREADS='1', HRNET_EXT_COCO_ROOT=str(tmp_path / 'coco'),
+               HRNET_EXT_PRETRAINED_DIR=str(tmp_path / 'weights'))
+    result = subprocess.run([sys.executable, 'tools/train.py', config], cwd=REPO, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f'{tmp_path}/weights/hrnet_w32-36af842e.pth' in result.stderr
+    assert 'model.backbone.init_cfg=None' in result.stderr
+    result = subprocess.run([sys.executable, 'tools/train.py', config, '--cfg-options',
+                             'model.backbone.init_cfg=None'], cwd=REPO, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f'train_dataloader.dataset.data_root  {tmp_path}/coco/' in result.stderr
+    assert 'annotations/person_keypoints_train2017.json' in result.stderr
+    assert 'HRNET_EXT_COCO_ROOT' in result.stderr
