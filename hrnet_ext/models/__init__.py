@@ -5,8 +5,11 @@ Importing this package registers every class in :data:`hrnet_ext.registry.MODELS
 """
 from .backbones import ARCH_SETTINGS, HRModule, HRNet, get_arch_settings
 from .fusion import ExchangeUnit
+from .fusion_light import LightExchangeUnit
 from .heads import HRNetHeatmapHead
+from .necks import HRNetV2Neck
 
 __all__ = [
-    'ARCH_SETTINGS', 'ExchangeUnit', 'HRModule', 'HRNet', 'HRNetHeatmapHead', 'get_arch_settings'
+    'ARCH_SETTINGS', 'ExchangeUnit', 'HRModule', 'HRNet', 'HRNetHeatmapHead', 'HRNetV2Neck',
+    'LightExchangeUnit', 'get_arch_settings'
 ]

@@ -1,0 +1,155 @@
+"""A light exchange unit: HRNet's fusion with depthwise-separable downsampling paths.
+
+Where the standard unit spends its multiply-adds (W32 at 256x192, ``benchmarks/fusion.py``):
+almost all of them are in the *downsampling* paths, full 3x3 stride-2 convolutions
+(9 x C_j x C_i per output position, and the chains of 2-3 of them into branches 2 and 3).
+The upsampling paths are a 1x1 convolution at the *lower* resolution, already cheap.
+
+So this unit changes the downsampling paths only, and the upsampling ones barely:
+
+``f_ij, j < i`` (to a lower resolution)
+    ``i - j`` depthwise 3x3 stride-2 convolutions on C_j channels (each with norm; ReLU
+    between them, not after the last), then one pointwise 1x1 convolution C_j -> C_i with
+    norm, *at the target resolution*. A 3x3 stride-2 convolution costs 9 C_j C_i per output
+    position; this costs 9 C_j + C_j C_i, about 9x fewer for HRNet's widths (C_i >= 2 C_j),
+    with the same receptive field and the same depth of nonlinearity as the standard chain.
+    This is MobileNet's factorisation, also what Lite-HRNet keeps for its strided paths.
+``f_ij, j > i`` (to a higher resolution)
+    1x1 convolution C_j -> C_i with norm at the low resolution (as the standard unit), then
+    *bilinear* upsampling (``upsample_mode``): with the cheaper downsampling paths, smoother
+    upsampled maps cost nothing measurable and avoid nearest-neighbour blocks.
+``f_ii``
+    identity.
+
+``out_i = ReLU(sum_j f_ij(x_j))`` as in the paper. Why not Lite-HRNet's cross-resolution
+weighting instead: it replaces the fusion by channel gating and needs its own (shuffle) blocks
+around it to exchange spatial information; here the unit is a drop-in for the paper's
+network with the same inputs, outputs and placement, selected by ``fusion_cfg`` alone::
+
+    backbone=dict(type='hrnet_ext.HRNet', arch='w32',
+                  fusion_cfg=dict(type='hrnet_ext.LightExchangeUnit'))
+
+Its weights do not match the standard unit's (different shapes), so a checkpoint trained with
+one does not load into the other; the rest of the backbone's keys are unchanged.
+"""
+import copy
+from typing import List, Optional, Sequence
+
+import torch
+from mmcv.cnn import build_conv_layer, build_norm_layer
+from mmengine.model import ModuleList
+from mmpose.utils.typing import OptConfigType, OptMultiConfig
+from torch import Tensor, nn
+
+from hrnet_ext.registry import MODELS
+
+from .fusion import FUSE_METHODS, UPSAMPLE_MODES
+
+
+@MODELS.register_module()
+class LightExchangeUnit(ModuleList):
+    """Fuse ``len(in_channels)`` branches into ``num_outputs``, with depthwise-separable
+    downsampling paths and (by default) bilinear upsampling.
+
+    Same contract as :class:`~hrnet_ext.models.fusion.ExchangeUnit` (inputs, outputs,
+    arguments), so :class:`~hrnet_ext.models.backbones.hr_module.HRModule` builds either from
+    ``fusion_cfg``. Rows are outputs, columns inputs: ``self[i][j]`` is the path f_ij.
+
+    Args:
+        in_channels: Width of every input branch, highest resolution first; branch ``j`` is at
+            1/2^j of the resolution of branch 0.
+        num_outputs: How many outputs, the highest-resolution ones first (``None``: all).
+        fuse_method: ``'sum'`` (the paper) or ``'mean'``.
+        upsample_mode: ``'bilinear'`` (default), ``'nearest'`` or ``'bicubic'``.
+        align_corners: For the non-nearest modes; ``None`` means ``False``.
+        conv_cfg: Convolution config (``None``: Conv2d); depthwise convs get ``groups=C_j``.
+        norm_cfg: Normalisation config (``None``: BN).
+        init_cfg: MMEngine initialisation config.
+
+    Example:
+        >>> import torch
+        >>> unit = LightExchangeUnit(in_channels=(32, 64, 128))
+        >>> outs = unit([torch.rand(1, 32, 16, 12), torch.rand(1, 64, 8, 6),
+        ...              torch.rand(1, 128, 4, 3)])
+        >>> [tuple(o.shape) for o in outs]
+        [(1, 32, 16, 12), (1, 64, 8, 6), (1, 128, 4, 3)]
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 num_outputs: Optional[int] = None,
+                 fuse_method: str = 'sum',
+                 upsample_mode: str = 'bilinear',
+                 align_corners: Optional[bool] = None,
+                 conv_cfg: OptConfigType = None,
+                 norm_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        num_inputs = len(in_channels)
+        num_outputs = num_inputs if num_outputs is None else num_outputs
+        if not 1 <= num_outputs <= num_inputs:
+            raise ValueError(f'num_outputs must be in [1, {num_inputs}], got {num_outputs}')
+        fuse_method = fuse_method.lower()
+        if fuse_method not in FUSE_METHODS:
+            raise ValueError(f'fuse_method must be one of {FUSE_METHODS}, got {fuse_method!r}')
+        if upsample_mode not in UPSAMPLE_MODES:
+            raise ValueError(
+                f'upsample_mode must be one of {UPSAMPLE_MODES}, got {upsample_mode!r}')
+        if upsample_mode == 'nearest':
+            align_corners = None
+        elif align_corners is None:
+            align_corners = False
+        self.in_channels = list(in_channels)
+        self.out_channels = self.in_channels[:num_outputs]
+        self.fuse_method = fuse_method
+        self.upsample_mode = upsample_mode
+        self.align_corners = align_corners
+        self.conv_cfg = conv_cfg
+        self.norm_cfg = copy.deepcopy(norm_cfg) if norm_cfg else dict(type='BN')
+        for i in range(num_outputs):
+            self.append(nn.ModuleList([self._make_path(j, i) for j in range(num_inputs)]))
+
+    def _conv_norm(self, c_in: int, c_out: int, kernel_size: int, stride: int = 1,
+                   groups: int = 1) -> List[nn.Module]:
+        conv = build_conv_layer(self.conv_cfg, c_in, c_out, kernel_size=kernel_size,
+                                stride=stride, padding=kernel_size // 2, groups=groups,
+                                bias=False)
+        return [conv, build_norm_layer(self.norm_cfg, c_out)[1]]
+
+    def _make_path(self, j: int, i: int) -> nn.Module:
+        """The path f_ij from input branch ``j`` to output branch ``i``."""
+        c_j, c_i = self.in_channels[j], self.in_channels[i]
+        if j == i:
+            return nn.Identity()
+        if j > i:  # 1x1 at the low resolution, then upsample by 2^(j-i)
+            up = nn.Upsample(scale_factor=2**(j - i), mode=self.upsample_mode,
+                             align_corners=self.align_corners)
+            return nn.Sequential(*self._conv_norm(c_j, c_i, 1), up)
+        steps: List[nn.Module] = []
+        for k in range(i - j):  # depthwise stride-2 3x3 convs, ReLU between them
+            if k:
+                steps.append(nn.ReLU(inplace=True))
+            steps += self._conv_norm(c_j, c_j, 3, stride=2, groups=c_j)
+        steps += self._conv_norm(c_j, c_i, 1)  # pointwise at the target resolution
+        return nn.Sequential(*steps)
+
+    def forward(self, x: Sequence[Tensor]) -> List[Tensor]:
+        """Args:
+            x: ``len(in_channels)`` tensors, branch ``j`` of shape (N, C_j, H/2^j, W/2^j).
+
+        Returns:
+            ``num_outputs`` tensors, output ``i`` of shape (N, C_i, H/2^i, W/2^i).
+        """
+        if len(x) != len(self.in_channels):
+            raise ValueError(f'expected {len(self.in_channels)} branches, got {len(x)}')
+        outs = []
+        for row in self:
+            y = sum(path(x_j) for path, x_j in zip(row, x))  # (N, C_i, H_i, W_i)
+            if self.fuse_method == 'mean':
+                y = y / len(x)
+            outs.append(torch.relu(y))
+        return outs
+
+    def extra_repr(self) -> str:
+        return (f'in_channels={self.in_channels}, num_outputs={len(self)}, '
+                f'fuse_method={self.fuse_method!r}, upsample_mode={self.upsample_mode!r}')

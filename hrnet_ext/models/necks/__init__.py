@@ -1,0 +1,3 @@
+from .hrnetv2_neck import HRNetV2Neck
+
+__all__ = ['HRNetV2Neck']
