@@ -25,6 +25,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--resume', nargs='?', const='auto', default=None,
         help='resume from this checkpoint, or (no value) from the latest in the work dir')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--amp-dtype', choices=['float16', 'bfloat16'], default='float16',
+        help='autocast dtype with --amp (bfloat16 needs no loss scaling; Ampere GPUs and later)')
     parser.add_argument('--no-validate', action='store_true', help='skip evaluation in training')
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
@@ -54,6 +57,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        cfg.optim_wrapper.dtype = args.amp_dtype
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -137,7 +137,8 @@ class HRNetHeatmapHead(BaseHead):
         losses = dict(loss_kpt=self.loss_module(pred, gt, weights))
         if train_cfg.get('compute_acc', True):
             _, avg_acc, _ = pose_pck_accuracy(
-                output=to_numpy(pred), target=to_numpy(gt), mask=to_numpy(weights) > 0)
+                # float(): under bf16 autocast the prediction is bf16, which numpy lacks
+                output=to_numpy(pred.float()), target=to_numpy(gt), mask=to_numpy(weights) > 0)
             losses['acc_pose'] = torch.tensor(avg_acc, device=gt.device)
         return losses
 

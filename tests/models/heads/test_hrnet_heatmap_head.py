@@ -112,3 +112,11 @@ def test_built_by_prefixed_name_with_configured_loss(mmpose_scope):
     assert head.final_layer.weight.std() < 0.002 and not head.final_layer.bias.any()
     with pytest.raises(RuntimeError, match='decoder'):
         HRNetHeatmapHead(32, 17).predict(feats(), samples(CODECS['msra']))
+
+
+def test_loss_and_accuracy_under_bf16_autocast():
+    """`--amp` with dtype=bfloat16: the bf16 prediction reaches the PCK accuracy."""
+    head = HRNetHeatmapHead(in_channels=32, out_channels=17, decoder=CODECS['msra'])
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = head.loss(feats(), samples(CODECS['msra']))
+    assert torch.isfinite(losses['loss_kpt']) and 0.0 <= float(losses['acc_pose']) <= 1.0
