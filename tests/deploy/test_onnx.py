@@ -1,14 +1,17 @@
 """ONNX export and ONNX Runtime inference: parity with PyTorch on the bundled sample."""
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, TINY_CONFIG
 
 pytest.importorskip('onnxruntime')
 pytest.importorskip('onnx')
 
+REPO = Path(__file__).resolve().parents[2]
+TINY_CONFIG = str(REPO / 'configs' / 'sample' / 'hrnet_tiny_coco-sample_128x96.py')
 COCO = REPO / 'tests' / 'data' / 'coco'
 
 
@@ -104,7 +107,7 @@ def test_export_tool_checks_parity_on_the_sample(tiny_checkpoint, tmp_path):
         [sys.executable, str(REPO / 'tools' / 'deploy' / 'export_onnx.py'), TINY_CONFIG,
          tiny_checkpoint, '--out', str(out)],
         capture_output=True, text=True, cwd=tmp_path, timeout=120,
-        env={**__import__('os').environ, 'OMP_NUM_THREADS': '1'})
+        env={**os.environ, 'OMP_NUM_THREADS': '1'})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert out.is_file()
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith('[export_onnx]')]
