@@ -9,3 +9,7 @@ custom_imports = dict(imports=['hrnet_ext'], allow_failed_imports=False)
 # MMPose's SyncBuffersHook, plus ours: reseed augmentation every epoch from (seed, epoch,
 # rank), so that a run resumed at an epoch boundary equals an uninterrupted one.
 custom_hooks = [dict(type='SyncBuffersHook'), dict(type='hrnet_ext.EpochSeedHook')]
+
+# A checkpoint every 10 epochs (MMPose's), the 3 latest kept; the recipes add the best by
+# their metric (coco/AP, PCK), kept apart from these. Evaluation: train_cfg.val_interval.
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -118,3 +118,12 @@ def test_missing_data_and_pretrained_weights_are_named(tmp_path):
     assert f'train_dataloader.dataset.data_root  {tmp_path}/coco/' in result.stderr
     assert 'annotations/person_keypoints_train2017.json' in result.stderr
     assert 'HRNET_EXT_COCO_ROOT' in result.stderr
+
+
+def test_dist_test_two_cpu_processes(tmp_path):
+    """tools/dist_test.sh CONFIG CKPT 2: evaluation split over two gloo ranks."""
+    train(tmp_path, 'train_cfg.max_epochs=1')
+    out = run(['bash', 'tools/dist_test.sh', SAMPLE_CONFIG, str(tmp_path / 'epoch_1.pth'), '2',
+               '--work-dir', str(tmp_path / 'test')], timeout=600)
+    assert 'GPU number: 2' in out
+    assert re.search(r'coco/AP: [0-9.]+', out)
