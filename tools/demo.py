@@ -1,0 +1,198 @@
+"""Pose on an image, a folder of images or a video: pictures with the skeleton, and JSON.
+
+    python tools/demo.py INPUT CONFIG CHECKPOINT [--out-dir work_dirs/demo] [--device cpu]
+    python tools/demo.py INPUT CONFIG --onnx model.onnx         # ONNX Runtime (export_onnx.py)
+
+INPUT is an image, a folder (its images, sorted) or a video. For each image it writes
+``<out-dir>/<name>.jpg`` (skeleton drawn) and ``<out-dir>/<name>.json``; for a video,
+``<out-dir>/<name>.mp4`` and one ``<name>.json`` with a list per frame. A JSON person is
+``{"bbox": [x1, y1, x2, y2], "bbox_score", "keypoints": [[x, y] x K], "keypoint_scores"}``
+in image pixels. Folders and videos show a progress bar.
+
+People come from ``--det-model``: ``whole_image`` (default: the image is one person), an
+MMDetection config with ``--det-weights`` (boxes of the category MMPose chooses for the
+config's data set, 0 = person for COCO/MPII/AIC, unless ``--det-cat-ids``), or
+``--bboxes x1 y1 x2 y2 ...`` for every image. The network runs in PyTorch or, with
+``--onnx``, in ONNX Runtime with the same pipeline, flip test and decoding.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from typing import List, Optional
+
+import numpy as np
+
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split('\n\n', 1)[1])
+    parser.add_argument('input', help='image, folder of images, or video')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', nargs='?', help='PyTorch weights (not with --onnx)')
+    parser.add_argument('--onnx', help='run this exported network in ONNX Runtime instead')
+    parser.add_argument('--out-dir', default=osp.join('work_dirs', 'demo'))
+    parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
+    parser.add_argument('--det-model', default='whole_image',
+                        help="'whole_image' or an MMDetection config")
+    parser.add_argument('--det-weights', help='the detector checkpoint')
+    parser.add_argument('--det-cat-ids', type=int, nargs='+',
+                        help="default: MMPose's choice for the config's data set")
+    parser.add_argument('--bboxes', type=float, nargs='+',
+                        help='x1 y1 x2 y2 [x1 y1 x2 y2 ...]: the same people in every image')
+    parser.add_argument('--bbox-thr', type=float, default=0.3, help='detector score')
+    parser.add_argument('--nms-thr', type=float, default=0.3)
+    parser.add_argument('--kpt-thr', type=float, default=0.3, help='draw keypoints above')
+    parser.add_argument('--radius', type=int, default=3)
+    parser.add_argument('--thickness', type=int, default=2)
+    parser.add_argument('--no-progress', action='store_true')
+    args = parser.parse_args(argv)
+    if (args.checkpoint is None) == (args.onnx is None):
+        parser.error('give a CHECKPOINT or --onnx, one of them')
+    if args.bboxes is not None and len(args.bboxes) % 4:
+        parser.error('--bboxes takes 4 numbers per box')
+    return args
+
+
+def list_inputs(path: str):
+    """``('images', [paths])`` or ``('video', path)``."""
+    if osp.isdir(path):
+        images = sorted(osp.join(path, f) for f in os.listdir(path)
+                        if f.lower().endswith(IMAGE_EXTS))
+        if not images:
+            raise SystemExit(f'no images ({", ".join(IMAGE_EXTS)}) in {path}')
+        return 'images', images
+    if not osp.isfile(path):
+        raise SystemExit(f'no such file or folder: {path}')
+    if path.lower().endswith(VIDEO_EXTS):
+        return 'video', path
+    return 'images', [path]
+
+
+class PersonBoxes:
+    """Boxes for a frame: given, from an MMDetection detector, or the whole image."""
+
+    def __init__(self, args, pose_config) -> None:
+        self.fixed = None if args.bboxes is None else \
+            np.asarray(args.bboxes, np.float32).reshape(-1, 4)
+        self.detector = None
+        self.bbox_thr, self.nms_thr = args.bbox_thr, args.nms_thr
+        if self.fixed is None and args.det_model not in ('whole_image', 'whole-image'):
+            from mmdet.apis import init_detector
+
+            from hrnet_ext.apis import default_det_cat_ids
+            self.detector = init_detector(args.det_model, args.det_weights, device=args.device)
+            self.cat_ids = tuple(args.det_cat_ids or default_det_cat_ids(pose_config))
+
+    def __call__(self, image: np.ndarray) -> Optional[np.ndarray]:
+        """``(n, 5)`` boxes with scores, or ``None`` for the whole image."""
+        if self.fixed is not None:
+            return np.concatenate([self.fixed, np.ones((len(self.fixed), 1), np.float32)], 1)
+        if self.detector is None:
+            return None
+        from mmdet.apis import inference_detector
+        from mmengine.registry import DefaultScope
+        from mmpose.evaluation.functional import nms
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            det = inference_detector(self.detector, image).pred_instances.cpu().numpy()
+        keep = np.isin(det.labels, self.cat_ids) & (det.scores > self.bbox_thr)
+        boxes = np.concatenate([det.bboxes, det.scores[:, None]], axis=1)[keep]
+        return boxes[nms(boxes, self.nms_thr)] if len(boxes) else boxes
+
+
+def people_of(results) -> List[dict]:
+    """JSON-ready people of ``inference_topdown`` results."""
+    people = []
+    for sample in results:
+        inst = sample.pred_instances
+        people.append(dict(bbox=np.asarray(inst.bboxes[0], float).round(2).tolist(),
+                           bbox_score=float(np.asarray(inst.bbox_scores).reshape(-1)[0]),
+                           keypoints=np.asarray(inst.keypoints[0], float).round(2).tolist(),
+                           keypoint_scores=np.asarray(inst.keypoint_scores[0],
+                                                      float).round(4).tolist()))
+    return people
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    kind, inputs = list_inputs(args.input)
+
+    import mmcv
+    from mmengine.utils import ProgressBar
+    from mmpose.registry import VISUALIZERS
+    from mmpose.structures import merge_data_samples
+
+    from hrnet_ext.apis import inference_topdown, init_model
+    if args.onnx:
+        from hrnet_ext.deploy import OnnxTopdownModel
+        model = OnnxTopdownModel(args.config, args.onnx, device=args.device)
+    else:
+        model = init_model(args.config, args.checkpoint, device=args.device)
+    boxes_of = PersonBoxes(args, model.cfg)
+    visualizer = VISUALIZERS.build(dict(type='PoseLocalVisualizer', name='hrnet_ext_demo',
+                                        radius=args.radius, line_width=args.thickness))
+    visualizer.set_dataset_meta(model.dataset_meta)
+    os.makedirs(args.out_dir, exist_ok=True)
+
+    def predict(image_bgr: np.ndarray):
+        """Returns the drawn picture (BGR) and the people."""
+        boxes = boxes_of(image_bgr)
+        if boxes is not None and not len(boxes):
+            results = []  # the detector found nobody
+        else:
+            results = inference_topdown(model, image_bgr,
+                                        bboxes=None if boxes is None else boxes[:, :4])
+        for sample, box in zip(results, boxes if boxes is not None else []):
+            sample.pred_instances.bbox_scores = box[None, 4]
+        rgb = mmcv.bgr2rgb(image_bgr)
+        if results:
+            visualizer.add_datasample('pred', rgb, data_sample=merge_data_samples(results),
+                                      draw_gt=False, draw_bbox=boxes is not None,
+                                      kpt_thr=args.kpt_thr)
+            rgb = visualizer.get_image()
+        return mmcv.rgb2bgr(rgb), people_of(results)
+
+    progress = None if args.no_progress or (kind == 'images' and len(inputs) == 1) else True
+    if kind == 'images':
+        bar = ProgressBar(len(inputs), file=sys.stdout) if progress else None
+        for path in inputs:
+            drawn, people = predict(mmcv.imread(path))
+            stem = osp.splitext(osp.basename(path))[0]
+            mmcv.imwrite(drawn, osp.join(args.out_dir, stem + '.jpg'))
+            with open(osp.join(args.out_dir, stem + '.json'), 'w') as f:
+                json.dump(dict(image=path, people=people), f)
+            if bar:
+                bar.update()
+        written = len(inputs)
+    else:
+        import cv2
+        video = mmcv.VideoReader(inputs)
+        stem = osp.splitext(osp.basename(inputs))[0]
+        out_video = osp.join(args.out_dir, stem + '.mp4')
+        writer = cv2.VideoWriter(out_video, cv2.VideoWriter_fourcc(*'mp4v'), video.fps,
+                                 (video.width, video.height))
+        frames = []
+        bar = ProgressBar(len(video), file=sys.stdout) if progress else None
+        for index, frame in enumerate(video):
+            drawn, people = predict(frame)
+            writer.write(drawn)
+            frames.append(dict(frame=index, people=people))
+            if bar:
+                bar.update()
+        writer.release()
+        with open(osp.join(args.out_dir, stem + '.json'), 'w') as f:
+            json.dump(dict(video=inputs, fps=video.fps, frames=frames), f)
+        written = len(frames)
+    if bar:
+        print()
+    print(f'[demo] {written} {"frames" if kind == "video" else "images"} -> {args.out_dir}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
