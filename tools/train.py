@@ -14,6 +14,7 @@ from mmengine.config import Config, DictAction
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
 from hrnet_ext.datasets import DataNotFoundError, check_data_paths
+from hrnet_ext.engine import find_last_complete_checkpoint
 from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
 
 
@@ -59,7 +60,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
         cfg.optim_wrapper.dtype = args.amp_dtype
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # MMEngine trusts last_checkpoint blindly; take the newest complete checkpoint
+        # instead (a file truncated by a killed run is skipped), or start afresh.
+        latest = find_last_complete_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = latest is not None, latest
+        print(f'--resume: from {latest}' if latest else
+              f'--resume: no complete checkpoint in {cfg.work_dir}; training from the start',
+              flush=True)
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:

@@ -12,4 +12,8 @@ custom_hooks = [dict(type='SyncBuffersHook'), dict(type='hrnet_ext.EpochSeedHook
 
 # A checkpoint every 10 epochs (MMPose's), the 3 latest kept; the recipes add the best by
 # their metric (coco/AP, PCK), kept apart from these. Evaluation: train_cfg.val_interval.
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
+# AtomicCheckpointHook is MMEngine's CheckpointHook (same arguments) writing each file to a
+# temporary name + fsync + rename, so a process killed mid-write leaves the previous
+# checkpoint and never a truncated file named in last_checkpoint.
+default_hooks = dict(
+    checkpoint=dict(type='hrnet_ext.AtomicCheckpointHook', interval=10, max_keep_ckpts=3))

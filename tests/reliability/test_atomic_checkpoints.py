@@ -1,0 +1,136 @@
+"""Killed runs lose at most the work since the last checkpoint (issue 9, part 2).
+
+Real training runs of the sample config (3 iterations an epoch) are killed with
+SIGKILL, during a checkpoint write and at a random moment, then resumed with
+``--resume`` (auto) and finished.
+"""
+import os
+import os.path as osp
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from hrnet_ext.engine.checkpoint import (
+    atomic_save_checkpoint,
+    find_last_complete_checkpoint,
+    is_complete_checkpoint,
+)
+from hrnet_ext.utils.checkpoint import load_checkpoint_file
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SAMPLE_CONFIG = osp.join(REPO, 'configs', 'sample', 'hrnet_tiny_coco-sample_128x96.py')
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+KILLER = osp.join(osp.dirname(osp.abspath(__file__)), 'kill_in_checkpoint_write.py')
+# 12 people, batch 4: 3 iterations an epoch; a checkpoint every epoch, 2 kept (sample config)
+OPTIONS = ['--cfg-options', 'train_cfg.val_interval=1000', 'train_dataloader.batch_size=4',
+           'default_hooks.checkpoint.interval=1']
+
+
+def _env(**extra):
+    return dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1', **extra)
+
+
+def train_cmd(work_dir, max_epochs, script=TRAIN, resume=False):
+    cmd = [sys.executable, script, SAMPLE_CONFIG, '--work-dir', str(work_dir)]
+    if resume:
+        cmd.append('--resume')
+    return cmd + OPTIONS + [f'train_cfg.max_epochs={max_epochs}']
+
+
+def finish(work_dir, max_epochs):
+    result = subprocess.run(train_cmd(work_dir, max_epochs, resume=True), cwd=REPO, env=_env(),
+                            capture_output=True, text=True, timeout=300)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    return out
+
+
+def test_kill_during_checkpoint_write_keeps_previous_and_resumes(tmp_path):
+    result = subprocess.run(train_cmd(tmp_path, 3, script=KILLER), cwd=REPO,
+                            env=_env(KILL_IN_WRITE_OF='epoch_2.pth'),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
+    # the previous checkpoint is whole; no file named epoch_2.pth; the pointer is unchanged
+    assert is_complete_checkpoint(str(tmp_path / 'epoch_1.pth'))
+    assert not (tmp_path / 'epoch_2.pth').exists()
+    assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'epoch_1.pth')
+    partial = [n for n in os.listdir(tmp_path) if n.startswith('.epoch_2.pth.')]
+    assert len(partial) == 1  # the half-written temporary file, which nothing reads
+    assert find_last_complete_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+
+    out = finish(tmp_path, 3)
+    assert 'resumed epoch: 1, iter: 3' in out
+    ckpt = load_checkpoint_file(tmp_path / 'epoch_3.pth')
+    assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (3, 9)
+    # max_keep_ckpts=2 of the sample config: the new one is written before the old goes
+    assert sorted(n for n in os.listdir(tmp_path) if n.startswith('epoch_')) == [
+        'epoch_2.pth', 'epoch_3.pth']
+    # the resumed run removed the killed run's temporary file
+    assert not [n for n in os.listdir(tmp_path) if n.endswith('.tmp')]
+
+
+def test_kill_at_a_random_moment_then_resume_finishes(tmp_path):
+    """Killed at a random moment after the first checkpoint (mid-iteration, mid-write or
+    between): resuming picks a complete checkpoint and the run finishes all 4 epochs."""
+    proc = subprocess.Popen(train_cmd(tmp_path, 4), cwd=REPO, env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while not (tmp_path / 'last_checkpoint').exists():
+            assert proc.poll() is None and time.time() < deadline, 'no checkpoint written'
+            time.sleep(0.05)
+        time.sleep(random.Random().uniform(0.0, 2.0))
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    latest = find_last_complete_checkpoint(str(tmp_path))
+    assert latest is not None and is_complete_checkpoint(latest)
+    assert (tmp_path / 'last_checkpoint').read_text() == latest
+    done = load_checkpoint_file(latest)['meta']['epoch']
+
+    out = finish(tmp_path, 4)
+    if done < 4:
+        assert f'resumed epoch: {done}, iter: {3 * done}' in out
+    ckpt = load_checkpoint_file(tmp_path / 'epoch_4.pth')
+    assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (4, 12)
+
+
+def test_truncated_latest_is_skipped(tmp_path):
+    """What MMEngine's in-place write leaves when killed: last_checkpoint naming a
+    truncated file. The newest complete checkpoint is taken instead."""
+    for epoch in (1, 2):
+        atomic_save_checkpoint(dict(meta=dict(epoch=epoch), w=torch.ones(1000)),
+                               str(tmp_path / f'epoch_{epoch}.pth'))
+    whole = (tmp_path / 'epoch_2.pth').read_bytes()
+    (tmp_path / 'epoch_3.pth').write_bytes(whole[:len(whole) // 2])
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_3.pth'))
+    assert not is_complete_checkpoint(str(tmp_path / 'epoch_3.pth'))
+    assert find_last_complete_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
+    # a corrupted byte in the middle fails the CRC check too
+    bad = bytearray(whole)
+    bad[len(bad) // 2] ^= 0xFF
+    (tmp_path / 'epoch_2.pth').write_bytes(bytes(bad))
+    assert find_last_complete_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+    # an empty pointer file, and no complete checkpoint at all
+    (tmp_path / 'last_checkpoint').write_text('')
+    os.remove(tmp_path / 'epoch_1.pth')
+    assert find_last_complete_checkpoint(str(tmp_path)) is None
+
+
+def test_failed_write_leaves_target_untouched(tmp_path):
+    target = tmp_path / 'epoch_1.pth'
+    atomic_save_checkpoint(dict(a=torch.zeros(3)), str(target))
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError('boom')
+
+    with pytest.raises(RuntimeError, match='boom'):
+        atomic_save_checkpoint(dict(a=Unpicklable()), str(target))
+    assert torch.equal(load_checkpoint_file(target)['a'], torch.zeros(3))
+    assert os.listdir(tmp_path) == ['epoch_1.pth']  # no temporary file left behind
