@@ -148,3 +148,23 @@ def test_w32_parameter_count():
     """W32 with the light unit: 26,765,408 backbone parameters (standard: 28,535,552)."""
     net = HRNet(arch='w32', fusion_cfg=LIGHT)
     assert sum(p.numel() for p in net.parameters()) == 26_765_408
+
+
+def test_benchmark_command(capsys):
+    """benchmarks/fusion.py: the side-by-side table (counts exact; timing on a tiny input)."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / 'benchmarks' / 'fusion.py'
+    spec = importlib.util.spec_from_file_location('bench_fusion', path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    res = bench.main(['--arch', 'w18_small', '--shape', '64', '64', '--rounds', '1',
+                      '--warmup', '0'])
+    out = capsys.readouterr().out
+    for label in ('parameters, network', 'GMACs (10^9), fusion', 'fusion share of time',
+                  'CPU latency'):
+        assert label in out
+    std, light = res['standard'], res['light']
+    assert light['fusion_macs'] < std['fusion_macs'] / 3
+    assert std['params'] - std['fusion_params'] == light['params'] - light['fusion_params']
+    assert std['latency'] > 0 and 0 <= light['fusion_time_share'] < 1
