@@ -70,6 +70,7 @@ def test_video_in_video_and_json_out_with_progress(tiny_checkpoint, tmp_path):
 
 
 def test_folder_with_boxes_onnx_equals_pytorch(tiny_checkpoint, tmp_path, capsys):
+    pytest.importorskip('onnxruntime')
     import mmcv
 
     from hrnet_ext.apis import inference_topdown, init_model
