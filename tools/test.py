@@ -22,7 +22,13 @@ from typing import Dict, Optional
 from mmengine.config import Config, DictAction
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
-from hrnet_ext.datasets import DataNotFoundError, check_data_paths
+from hrnet_ext.datasets import (
+    BadDataError,
+    DataNotFoundError,
+    check_data_paths,
+    unwrapped,
+    wrap_datasets,
+)
 from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
 
 
@@ -43,6 +49,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
         help='job launcher (tools/dist_test.sh uses pytorch)')
+    parser.add_argument(
+        '--max-bad-share', type=float, default=0.05,
+        help='skip bad samples (unreadable image, NaN keypoint, empty box ...) with a warning '
+        'naming each; stop listing them when more than this share is bad (0: stop at one)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -71,7 +81,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def describe_boxes(cfg: Config) -> Optional[str]:
     """Which person boxes a top-down test uses: a number without it cannot be compared."""
-    dataset = cfg.test_dataloader.dataset
+    dataset = unwrapped(cfg.test_dataloader.dataset)
     if dataset.get('data_mode', 'topdown') != 'topdown':
         return None
     if dataset.get('bbox_file'):
@@ -99,10 +109,15 @@ def main(argv=None) -> int:
     except DataNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 1
+    wrap_datasets(cfg, ('test', ), args.max_bad_share)
 
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    except BadDataError as exc:
+        print(f'stopped: {exc}', file=sys.stderr)
+        return 1
     if args.out:
         import mmengine
         mmengine.dump(metrics, args.out)

@@ -13,7 +13,7 @@ from typing import Optional
 from mmengine.config import Config, DictAction
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
-from hrnet_ext.datasets import DataNotFoundError, check_data_paths
+from hrnet_ext.datasets import BadDataError, DataNotFoundError, check_data_paths, wrap_datasets
 from hrnet_ext.engine import find_last_complete_checkpoint
 from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
 
@@ -41,6 +41,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
         help='job launcher (tools/dist_train.sh uses pytorch)')
+    parser.add_argument(
+        '--max-bad-share', type=float, default=0.05,
+        help='skip bad samples (unreadable image, NaN keypoint, empty box ...) with a warning '
+        'naming each; stop listing them when more than this share is bad (0: stop at one)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -101,9 +105,14 @@ def main(argv=None) -> int:
     except DataNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 1
+    wrap_datasets(cfg, ('train', 'val'), args.max_bad_share)
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    except BadDataError as exc:
+        print(f'stopped: {exc}', file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,9 +3,13 @@
 Importing this package registers :class:`ClippedNormalBBoxTransform` in
 :data:`hrnet_ext.registry.TRANSFORMS` (MMEngine imports it by itself when a
 config names ``hrnet_ext.ClippedNormalBBoxTransform``). Datasets, the COCO +
-AI Challenger keypoint mapping and metrics are MMPose's own, set up by configs.
+AI Challenger keypoint mapping and metrics are MMPose's own, set up by configs;
+:class:`SkipBadSamples` wraps any of them so that bad samples are skipped, logged and
+counted (the tools wrap their data sets with it).
 """
 from .data_check import DataNotFoundError, check_data_paths, find_missing
+from .robust import BadDataError, SkipBadSamples, unwrapped, wrap_datasets
 from .transforms import ClippedNormalBBoxTransform
 
-__all__ = ['ClippedNormalBBoxTransform', 'DataNotFoundError', 'check_data_paths', 'find_missing']
+__all__ = ['BadDataError', 'ClippedNormalBBoxTransform', 'DataNotFoundError', 'SkipBadSamples',
+           'check_data_paths', 'find_missing', 'unwrapped', 'wrap_datasets']
