@@ -29,6 +29,7 @@ from hrnet_ext.datasets import (
     unwrapped,
     wrap_datasets,
 )
+from hrnet_ext.engine import strict_checkpoint_loading
 from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
 
 
@@ -53,6 +54,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--max-bad-share', type=float, default=0.05,
         help='skip bad samples (unreadable image, NaN keypoint, empty box ...) with a warning '
         'naming each; stop listing them when more than this share is bad (0: stop at one)')
+    parser.add_argument(
+        '--partial-load', action='store_true',
+        help='load a checkpoint that does not fit the model (another variant or joint count) '
+        'where names and shapes agree; without it such a checkpoint stops the run')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -113,6 +118,7 @@ def main(argv=None) -> int:
 
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
+    strict_checkpoint_loading(runner, allow_partial=args.partial_load)
     try:
         metrics = runner.test()
     except BadDataError as exc:

@@ -14,7 +14,7 @@ from mmengine.config import Config, DictAction
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
 from hrnet_ext.datasets import BadDataError, DataNotFoundError, check_data_paths, wrap_datasets
-from hrnet_ext.engine import find_last_complete_checkpoint
+from hrnet_ext.engine import find_last_complete_checkpoint, strict_checkpoint_loading
 from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
 
 
@@ -45,6 +45,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--max-bad-share', type=float, default=0.05,
         help='skip bad samples (unreadable image, NaN keypoint, empty box ...) with a warning '
         'naming each; stop listing them when more than this share is bad (0: stop at one)')
+    parser.add_argument(
+        '--partial-load', action='store_true',
+        help='load a checkpoint that does not fit the model (another variant or joint count) '
+        'where names and shapes agree; without it such a checkpoint stops the run')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -108,6 +112,7 @@ def main(argv=None) -> int:
     wrap_datasets(cfg, ('train', 'val'), args.max_bad_share)
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
+    strict_checkpoint_loading(runner, allow_partial=args.partial_load)
     try:
         runner.train()
     except BadDataError as exc:

@@ -217,3 +217,41 @@ def find_last_complete_checkpoint(work_dir: str) -> Optional[str]:
         print_log(f'resume: skipping {path}: incomplete or corrupt (not a whole '
                   'torch.save file)', logger='current', level=30)
     return None
+
+
+class CheckpointArchitectureError(RuntimeError):
+    """A checkpoint's weights do not fit the model (another variant or joint count)."""
+
+
+def strict_checkpoint_loading(runner, allow_partial: bool = False) -> None:
+    """Make ``runner`` refuse a checkpoint that does not fit its model.
+
+    MMEngine's ``Runner.load_checkpoint`` (``load_from``, ``--resume``, ``tools/test.py``)
+    loads with ``strict=False``: a W48 checkpoint given to a W32 model, or a 17-joint
+    head to a 16-joint model, is loaded where names and shapes happen to agree, the rest
+    is logged and left at its initialisation, and training or testing goes on. Here the
+    load is strict and the error lists every missing, unexpected and mis-shaped key
+    (MMEngine's listing); ``allow_partial=True`` (``--partial-load``) restores
+    MMEngine's behaviour, for fine-tuning from another model on purpose.
+    """
+    if allow_partial:
+        return
+    original = runner.load_checkpoint
+
+    def load_checkpoint(filename, map_location='cpu', strict=False,
+                        revise_keys=[(r'^module.', '')]):  # noqa: B006  (MMEngine's signature)
+        try:
+            return original(filename, map_location=map_location, strict=True,
+                            revise_keys=revise_keys)
+        except RuntimeError as exc:
+            text = str(exc)
+            if 'state_dict' not in text and 'size mismatch' not in text:
+                raise
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            raise CheckpointArchitectureError(
+                f'checkpoint {filename} does not fit the model of this config (another '
+                'architecture, width or number of joints?):\n  ' + '\n  '.join(lines) +
+                '\nTo load only the weights that fit and initialise the rest, ask for it: '
+                '--partial-load (tools/train.py, tools/test.py).') from None
+
+    runner.load_checkpoint = load_checkpoint

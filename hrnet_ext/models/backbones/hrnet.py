@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from hrnet_ext.registry import MODELS
+from hrnet_ext.utils.arguments import check_arguments, nearest, unknown_key_message
 
 from ..convert import convert_state_dict, load_state_dict_file, strip_prefix
 from .hr_module import DEFAULT_FUSION, HRModule, get_block, make_res_layer
@@ -52,11 +53,15 @@ ARCH_SETTINGS: Mapping[str, Dict[str, dict]] = MappingProxyType({
 def get_arch_settings(arch: str) -> Dict[str, dict]:
     """A deep copy of the ``stage1..stage4`` settings of a named variant."""
     if arch not in ARCH_SETTINGS:
-        raise KeyError(f'unknown HRNet arch {arch!r}; expected one of {list(ARCH_SETTINGS)}')
+        guess = nearest(arch, ARCH_SETTINGS)
+        raise KeyError(f'unknown HRNet arch {arch!r}' + (f' (did you mean {guess!r}?)' if guess
+                                                          else '') +
+                       f'; expected one of {list(ARCH_SETTINGS)}')
     return copy.deepcopy(dict(ARCH_SETTINGS[arch]))
 
 
 @MODELS.register_module()
+@check_arguments
 class HRNet(BaseModule):
     """HRNet: a high-resolution branch kept from stem to output, lower-resolution branches
     added stage by stage, and repeated multi-resolution fusion.
@@ -185,13 +190,14 @@ class HRNet(BaseModule):
             if key == 'upsample':
                 settings['upsample'] = dict(value)
             elif key in settings:
-                unknown = set(value) - set(STAGE_KEYS)
+                unknown = sorted(set(value) - set(STAGE_KEYS))
                 if unknown:
-                    raise KeyError(f'extra[{key!r}] has unknown keys {sorted(unknown)}; '
-                                   f'expected some of {STAGE_KEYS}')
+                    raise KeyError(unknown_key_message(f'HRNet extra[{key!r}]', unknown,
+                                                       list(STAGE_KEYS), noun='key'))
                 settings[key].update(value)
             else:
-                raise KeyError(f'unknown key {key!r} in extra; expected stage1..stage4, upsample')
+                raise KeyError(unknown_key_message('HRNet extra', [key],
+                                                   [*settings, 'upsample'], noun='key'))
         for s in (1, 2, 3, 4):
             cfg = settings[f'stage{s}']
             if not cfg['num_branches'] == len(cfg['num_blocks']) == len(cfg['num_channels']):

@@ -11,12 +11,14 @@ from mmpose.utils.typing import Features, OptConfigType, OptMultiConfig, OptSamp
 from torch import Tensor, nn
 
 from hrnet_ext.registry import KEYPOINT_CODECS, MODELS
+from hrnet_ext.utils.arguments import check_arguments
 
 #: MSE on heatmaps weighted by the target weights, MMPose's ``KeypointMSELoss``.
 DEFAULT_LOSS = dict(type='KeypointMSELoss', use_target_weight=True)
 
 
 @MODELS.register_module()
+@check_arguments
 class HRNetHeatmapHead(BaseHead):
     """Heatmap head of HRNet for pose (Sun et al., CVPR 2019, section 3).
 
