@@ -85,7 +85,7 @@ def test_full_mmpose_extra_and_validation(extra_for):
     assert n_params(net) == 28_535_552
     with pytest.raises(KeyError, match='unknown key'):
         HRNet(extra=dict(stage5={}))
-    with pytest.raises(KeyError, match='unknown keys'):
+    with pytest.raises(KeyError, match="unknown key 'num_chanels' \\(did you mean 'num_channels'"):
         HRNet(extra=dict(stage2=dict(num_chanels=(32, 64))))
     with pytest.raises(ValueError, match='num_branches'):
         HRNet(extra=dict(stage2=dict(num_channels=(32, 64, 128))))
