@@ -19,7 +19,8 @@ Precision modes:
 * ``amp-fp16``: ``AmpOptimWrapper`` with its default dtype, i.e. what ``tools/train.py
   --amp`` builds (float16 autocast, dynamic loss scale); GPU only;
 * ``amp-bf16``: ``AmpOptimWrapper(dtype='bfloat16')`` on a GPU, bfloat16 autocast on a CPU;
-* ``amp-bf16-cl``: the same with the model (and so its activations) in channels_last.
+* ``amp-bf16-cl``: the same with the model (and so its activations) in channels_last;
+* ``fp32-cl``: fp32 with the model in channels_last (not in the default list).
 
 Inference is ``model(inputs, None, mode='tensor')`` (backbone and head, no flip, no
 decoding) on normalised float inputs under ``torch.inference_mode`` in ``fp32``, ``bf16``
@@ -65,7 +66,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, REPO)
 
-TRAIN_MODES = ('fp32', 'amp-fp16', 'amp-bf16', 'amp-bf16-cl')
+TRAIN_MODES = ('fp32', 'amp-fp16', 'amp-bf16', 'amp-bf16-cl', 'fp32-cl')
 INFER_MODES = ('fp32', 'bf16', 'bf16-cl')
 MODELS_ORDER = ('ours', 'mmpose')
 
@@ -233,7 +234,7 @@ def build_optim_wrapper(cfg, model: nn.Module, mode: str, device: torch.device):
     opt_cfg = copy.deepcopy(cfg.optim_wrapper.optimizer)
     opt_cfg['params'] = model.parameters()
     optimizer = OPTIMIZERS.build(opt_cfg)
-    if mode == 'fp32':
+    if mode in ('fp32', 'fp32-cl'):
         return OptimWrapper(optimizer=optimizer)
     if device.type == 'cpu':
         if mode == 'amp-fp16':
@@ -405,7 +406,7 @@ def main(argv=None) -> dict:
     elif args.train_modes:
         train_modes = args.train_modes.split(',')
     else:
-        train_modes = [m for m in TRAIN_MODES if on_gpu or m != 'amp-fp16']
+        train_modes = [m for m in TRAIN_MODES[:4] if on_gpu or m != 'amp-fp16']
     infer_modes = ([] if args.infer_modes == 'none' else
                    args.infer_modes.split(',') if args.infer_modes else list(INFER_MODES))
     for m in train_modes:

@@ -1,0 +1,315 @@
+#!/usr/bin/env python
+"""CPU inference of HRNet pose networks: ours (eager, BN folded + channels_last, ONNX Runtime,
+bf16) against MMPose's built-in HRNet with the same weights, in one run.
+
+    python benchmarks/cpu_inference.py          # W32 256x192 and 384x288, W48 384x288; batch 1, 16
+    python benchmarks/cpu_inference.py --quick  # W32 at 128x96, batch 1 and 2: checks the script
+
+For every (config, batch) the script builds the config's model (``hrnet_ext.HRNet`` +
+``hrnet_ext.HRNetHeatmapHead``, via MMPose's registry) and MMPose's ``HRNet`` + ``HeatmapHead``
+(no deconvolutions, final 1x1 convolution) and loads our state dict into MMPose's strictly.
+The weights are random but realistic in scale: He-normal convolutions, batch-norm statistics
+calibrated on a random batch (so every norm normalises, as in a trained network) and the final
+layer scaled so that the largest heatmap value is about 1, so that the "max |diff|" column is
+comparable with the issue's 1e-4 bound on heatmaps.
+
+Variants (``--variants``), each timed on the network alone (``model(x, None, mode='tensor')``,
+normalised float input, no flip test, no decoding) under ``torch.inference_mode``:
+
+* ``mmpose``: MMPose's model, eager fp32: the baseline of every ratio;
+* ``mmpose-cl``: the same in channels_last (model and input);
+* ``ours``: our model, eager fp32;
+* ``ours-fused-cl``: ours with BN folded into the convolutions
+  (:func:`hrnet_ext.models.fuse_bn.optimize_for_inference`) and channels_last;
+* ``ours-ort``: ours exported to ONNX (TorchScript exporter, opset 17, dynamic batch) and run
+  by ONNX Runtime's CPU provider (graph optimisations on, threads = torch's);
+* ``ours-bf16``: ``ours-fused-cl`` under ``torch.autocast('cpu', torch.bfloat16)``; its
+  difference is reported as the max heatmap difference and the mean keypoint (heatmap
+  argmax) displacement in heatmap pixels.
+
+Rounds interleave the variants (mmpose, mmpose-cl, ours, ...) after a warm-up, so a load
+change on a shared machine hits all of them; each round runs ``--iters`` batches (default:
+enough for about 16 images). The table gives the median time per batch, images/s, the spread
+(max - min) / median over rounds, the ratio to ``mmpose`` (speed-up, > 1 is faster) and the
+max absolute heatmap difference to ``mmpose``. ``--profile VARIANT`` prints torch.profiler's
+top operators for one (config, batch, variant) after timing. ``--json PATH`` writes everything.
+"""
+import os
+
+# Before torch loads OpenMP: on a shared machine spinning waiters slow every operator down
+# (see tests/conftest.py); an explicit setting wins.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import os.path as osp  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from typing import Callable, Dict, List, Optional, Tuple  # noqa: E402
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+for path in (REPO, osp.join(REPO, 'benchmarks')):
+    if path not in sys.path:  # run from a checkout without installing
+        sys.path.insert(0, path)
+
+VARIANTS = ('mmpose', 'mmpose-cl', 'ours', 'ours-fused-cl', 'ours-ort', 'ours-bf16')
+FULL = (('hrnet_w32_coco_256x192.py', None), ('hrnet_w32_coco_384x288.py', None),
+        ('hrnet_w48_coco_384x288.py', None))
+QUICK = (('hrnet_w32_coco_256x192.py', (128, 96)), )
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--quick', action='store_true',
+                   help='W32 at 128x96, batches 1 and 2, 2 rounds: checks the script')
+    p.add_argument('--configs', default=None,
+                   help='comma list of config files under configs/ (default: the three)')
+    p.add_argument('--batches', default=None, help='comma list (default 1,16; quick 1,2)')
+    p.add_argument('--variants', default=','.join(VARIANTS), help=f'comma list of {VARIANTS}')
+    p.add_argument('--rounds', type=int, default=None, help='interleaved rounds (default 5)')
+    p.add_argument('--iters', type=int, default=None,
+                   help='batches per round (default: ceil(16 / batch))')
+    p.add_argument('--warmup', type=int, default=1, help='untimed batches per variant')
+    p.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
+    p.add_argument('--profile', default=None,
+                   help='VARIANT: torch.profiler top operators of that variant, every setting')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--json', default=None, help='also write the results to this file')
+    return p.parse_args(argv)
+
+
+# ----------------------------------------------------------------------------- models
+def realistic_weights_(model: nn.Module, x: torch.Tensor, seed: int = 0) -> nn.Module:
+    """He-normal convolutions, random affine norms, BN statistics of a batch, heatmaps ~1."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_in = m.weight[0].numel()
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * (2 / fan_in)**0.5)
+                if m.bias is not None:
+                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+            elif isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+                m.reset_running_stats()
+                m.momentum = None  # cumulative average: the statistics of this batch
+        model.train()
+        model(x, None, mode='tensor')
+        model.eval()
+        scale = model(x, None, mode='tensor').abs().max()
+        final = model.head.final_layer
+        final.weight.div_(scale)
+        final.bias.div_(scale)
+    return model
+
+
+class TensorNet(nn.Module):
+    """``model(x, None, mode='tensor')`` as a tensor-in, tensor-out module (for export)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x, None, mode='tensor')
+
+
+def build_pair(config: str, input_size: Optional[Tuple[int, int]], seed: int):
+    """Ours (realistic weights) and MMPose's model with the same state dict, both in eval."""
+    from gpu_train import build_mmpose, build_ours, load_config
+    from mmengine.registry import DefaultScope
+    cfg = load_config(osp.join(REPO, 'configs', config), input_size)
+    h, w = input_size or tuple(cfg.codec.input_size[::-1])
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        torch.manual_seed(seed)
+        ours = build_ours(cfg)
+        realistic_weights_(ours, torch.rand(8, 3, h, w, generator=torch.Generator()
+                                            .manual_seed(seed)), seed)
+        mmpose, note = build_mmpose(cfg, ours)
+    if not note.startswith('same weights'):
+        raise RuntimeError(f'MMPose\'s model does not take our weights: {note}')
+    return ours.eval(), mmpose.eval(), (h, w)
+
+
+def export_ort(model: nn.Module, h: int, w: int, threads: int):
+    """An ONNX Runtime session of ``model``'s network (fp32, dynamic batch)."""
+    import onnxruntime as ort
+    tmp = tempfile.NamedTemporaryFile(suffix='.onnx', delete=False)
+    tmp.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(TensorNet(model).eval(), (torch.zeros(1, 3, h, w), ), tmp.name,
+                          input_names=['input'], output_names=['heatmaps'],
+                          dynamic_axes={'input': {0: 'batch'}, 'heatmaps': {0: 'batch'}},
+                          opset_version=17, do_constant_folding=True, dynamo=False)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(tmp.name, opts, providers=['CPUExecutionProvider'])
+    os.unlink(tmp.name)
+    return session
+
+
+def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int, w: int
+                 ) -> Dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    """One ``x -> heatmaps`` function per variant (inputs contiguous NCHW float32)."""
+    from hrnet_ext.models.fuse_bn import optimize_for_inference
+    cl = torch.channels_last
+    runners = {}
+    if 'mmpose' in variants:
+        runners['mmpose'] = lambda x: mmpose(x, None, mode='tensor')
+    if 'mmpose-cl' in variants:
+        mmpose_cl = copy.deepcopy(mmpose).to(memory_format=cl)
+        runners['mmpose-cl'] = lambda x: mmpose_cl(x.contiguous(memory_format=cl), None,
+                                                   mode='tensor')
+    if 'ours' in variants:
+        runners['ours'] = lambda x: ours(x, None, mode='tensor')
+    if 'ours-fused-cl' in variants or 'ours-bf16' in variants:
+        fast = optimize_for_inference(ours)
+    if 'ours-fused-cl' in variants:
+        runners['ours-fused-cl'] = lambda x: fast(x.contiguous(memory_format=cl), None,
+                                                  mode='tensor')
+    if 'ours-ort' in variants:
+        session = export_ort(ours, h, w, torch.get_num_threads())
+        runners['ours-ort'] = lambda x: torch.from_numpy(
+            session.run(None, {'input': x.numpy()})[0])
+    if 'ours-bf16' in variants:
+        def bf16(x):
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                return fast(x.contiguous(memory_format=cl), None, mode='tensor').float()
+        runners['ours-bf16'] = bf16
+    return runners
+
+
+# ----------------------------------------------------------------------------- timing
+def keypoint_shift(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean distance (heatmap pixels) between the argmax keypoints of two heatmap batches."""
+    n, k, h, w = a.shape
+    ia, ib = a.reshape(n, k, -1).argmax(-1), b.reshape(n, k, -1).argmax(-1)
+    dy, dx = (ia // w - ib // w).float(), (ia % w - ib % w).float()
+    return float((dy**2 + dx**2).sqrt().mean())
+
+
+def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, iters: int,
+                 warmup: int) -> Dict[str, dict]:
+    """Median seconds per batch of every runner, interleaved rounds, and its output check."""
+    times = {name: [] for name in runners}
+    with torch.inference_mode():
+        outs = {name: fn(x) for name, fn in runners.items()}  # first call: checks + warm-up
+        for _ in range(warmup - 1):
+            for fn in runners.values():
+                fn(x)
+        for _ in range(rounds):
+            for name, fn in runners.items():
+                t0 = time.perf_counter()
+                for _ in range(iters):
+                    fn(x)
+                times[name].append((time.perf_counter() - t0) / iters)
+    ref = outs.get('mmpose')
+    results = {}
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        r = dict(s_per_batch=med, images_per_s=x.shape[0] / med,
+                 spread=(max(ts) - min(ts)) / med, rounds=ts)
+        if ref is not None:
+            r['max_abs_diff'] = float((outs[name].float() - ref).abs().max())
+            r['keypoint_shift_px'] = keypoint_shift(outs[name].float(), ref)
+            r['heatmap_max'] = float(ref.abs().max())
+        results[name] = r
+    return results
+
+
+def profile_runner(fn: Callable, x: torch.Tensor, steps: int = 2, top: int = 12) -> str:
+    from torch.profiler import ProfilerActivity, profile
+    with torch.inference_mode():
+        fn(x)
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            for _ in range(steps):
+                fn(x)
+    return prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=top)
+
+
+def fmt_table(headers: List[str], rows: List[List[str]]) -> str:
+    lines = ['| ' + ' | '.join(headers) + ' |',
+             '|' + '|'.join('---' if i < 3 else '---:' for i in range(len(headers))) + '|']
+    lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.backends.mkldnn.enabled = True
+    settings = QUICK if args.quick else FULL
+    if args.configs:
+        settings = tuple((c.strip(), None) for c in args.configs.split(','))
+    batches = [int(b) for b in (args.batches or ('1,2' if args.quick else '1,16')).split(',')]
+    rounds = args.rounds or (2 if args.quick else 5)
+    variants = [v.strip() for v in args.variants.split(',')]
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        raise SystemExit(f'unknown variants {sorted(unknown)}; choose from {VARIANTS}')
+
+    import mmpose
+    try:
+        import onnxruntime
+        ort_version = onnxruntime.__version__
+    except ImportError:
+        ort_version = None
+        variants = [v for v in variants if v != 'ours-ort']
+    header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
+              f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch '
+              f'{torch.__version__} ({torch.get_num_threads()} threads, '
+              f'OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY")}), mmpose {mmpose.__version__}'
+              f', onnxruntime {ort_version}; {rounds} interleaved rounds, median')
+    print(header, flush=True)
+    results = dict(header=header, settings=[])
+    rows = []
+    for config, size in settings:
+        ours, mm, (h, w) = build_pair(config, size, args.seed)
+        runners = make_runners(variants, ours, mm, h, w)
+        name = f'{config.split("_coco")[0].replace("hrnet_", "").upper()} {h}x{w}'
+        for batch in batches:
+            x = torch.rand(batch, 3, h, w, generator=torch.Generator().manual_seed(1))
+            iters = args.iters or max(1, -(-16 // batch))
+            res = time_setting(runners, x, rounds, iters, args.warmup)
+            results['settings'].append(dict(config=config, input=(h, w), batch=batch,
+                                            iters=iters, results=res))
+            base = res.get('mmpose')
+            for v, r in res.items():
+                ratio = f'{base["s_per_batch"] / r["s_per_batch"]:.2f}x' if base else '-'
+                diff = f'{r["max_abs_diff"]:.1e}' if 'max_abs_diff' in r else '-'
+                shift = f'{r["keypoint_shift_px"]:.3f}' if 'keypoint_shift_px' in r else '-'
+                rows.append([name, str(batch), v, f'{1e3 * r["s_per_batch"]:.1f}',
+                             f'{r["images_per_s"]:.2f}', f'{100 * r["spread"]:.0f}%', ratio,
+                             diff, shift])
+                print(' | '.join(rows[-1]), flush=True)
+            if args.profile and args.profile in runners:
+                print(f'--- profile {name} batch {batch} {args.profile}')
+                print(profile_runner(runners[args.profile], x))
+        del ours, mm, runners
+    print()
+    print(header)
+    print(fmt_table(['model', 'batch', 'variant', 'ms/batch', 'images/s', 'spread',
+                     'speed-up vs mmpose', 'max |diff| vs mmpose', 'keypoint shift (px)'],
+                    rows))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(results, f, indent=1)
+    return results
+
+
+if __name__ == '__main__':
+    main()
