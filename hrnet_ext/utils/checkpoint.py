@@ -46,7 +46,13 @@ def _numpy_globals() -> List[Any]:
         from numpy._core import multiarray
     except ImportError:  # numpy 1
         from numpy.core import multiarray
-    items: List[Any] = [multiarray.scalar, multiarray._reconstruct, np.ndarray, np.dtype]
+    items: List[Any] = [np.ndarray, np.dtype]
+    # A file pickled under numpy 1 names numpy.core.multiarray.*, under numpy 2
+    # numpy._core.multiarray.*: accept both spellings for the same two objects, so a
+    # checkpoint written on one side loads on the other.
+    for name in ('scalar', '_reconstruct'):
+        items += [(getattr(multiarray, name), f'{module}.{name}')
+                  for module in ('numpy.core.multiarray', 'numpy._core.multiarray')]
     # numpy >= 1.25 pickles a dtype together with its class (numpy.dtypes.Float64DType ...)
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:

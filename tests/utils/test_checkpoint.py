@@ -144,3 +144,12 @@ def test_plain_state_dict_and_legacy_file(tmp_path):
     assert set(load_checkpoint_file(legacy)) == {'linear.weight', 'linear.bias'}
     with pytest.raises(FileNotFoundError, match='does not exist'):
         load_checkpoint_file(tmp_path / 'missing.pth')
+
+
+def test_numpy_reconstructors_allowed_under_both_numpy_spellings():
+    """numpy 1 pickles numpy.core.multiarray.scalar, numpy 2 numpy._core.multiarray.scalar
+    (seen: a checkpoint written here was refused on a numpy-2 machine before this)."""
+    from hrnet_ext.utils.checkpoint import safe_globals
+    names = {g[1] for g in safe_globals() if isinstance(g, tuple)}
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        assert {f'{module}.scalar', f'{module}._reconstruct'} <= names
