@@ -15,6 +15,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 import pytest
+from task_samples import TASK_ROOT_ENV, lay_out
 
 # Set before torch loads OpenMP. With the default (spinning) wait policy, torch on 2 cores
 # shared with another job ran these tests 4-5x slower (user time 226 s vs 54 s, and a 3x3
@@ -94,13 +95,15 @@ def sample_roots(tmp_path_factory) -> Dict[str, Path]:
     _copy_images(SAMPLES / 'aic',
                  aic / 'ai_challenger_keypoint_train_20170902' / 'keypoint_train_images_20170902')
     roots['aic'] = aic
+    # faces, hands, animals (tests/task_samples.py)
+    roots.update(lay_out(base / 'tasks'))
     return roots
 
 
 @pytest.fixture
 def sample_env(sample_roots, monkeypatch) -> Dict[str, Path]:
     """Point the configs' data roots at the sample layout (for this test only)."""
-    for name, var in ROOT_ENV.items():
+    for name, var in {**ROOT_ENV, **TASK_ROOT_ENV}.items():
         monkeypatch.setenv(var, str(sample_roots[name]))
     return sample_roots
 

@@ -3,9 +3,8 @@
 Like ``sample_roots`` in tests/conftest.py for COCO/MPII/AIC: the samples keep MMPose's
 test-suite file names (``wflw/test_wflw.json`` ...); :func:`lay_out` copies each into the
 layout its data base (``configs/_base_/data/<set>_topdown.py``) expects, and
-:data:`TASK_ROOT_ENV` names the variable that points the configs at it. The conftest files of
-the test folders that load every config (tests/configs, tests/datasets) add these roots to
-``sample_env``.
+:data:`TASK_ROOT_ENV` names the variable that points the configs at it. tests/conftest.py adds
+these roots to ``sample_roots`` and ``sample_env``.
 """
 import shutil
 from pathlib import Path
