@@ -208,6 +208,8 @@ def find_last_complete_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint to resume from: ``last_checkpoint``'s if complete, else the
     newest complete one; ``None`` when there is none. Skipped files are logged."""
     for path in _candidates(work_dir):
+        if '://' in path:  # a remote out_dir (s3://...): uploads are whole; MMEngine reads it
+            return path
         if not osp.isfile(path):
             print_log(f'resume: {path} (named in last_checkpoint) does not exist; '
                       'looking for an older checkpoint', logger='current', level=30)
