@@ -113,7 +113,8 @@ class AtomicCheckpointHook(CheckpointHook):
     atomically (temporary file, ``fsync``, ``os.replace``), the pointer is updated
     only after the checkpoint is complete, and with ``max_keep_ckpts`` the oldest
     checkpoint is deleted after the new one is written, not before. Local ``out_dir``
-    only; other back ends fall back to MMEngine's writes.
+    only; other back ends fall back to MMEngine's writes. The best checkpoint
+    (``save_best``) is likewise replaced only after the new one is written.
     """
 
     def before_train(self, runner) -> None:
@@ -155,8 +156,21 @@ class AtomicCheckpointHook(CheckpointHook):
                 self.file_backend.rmtree(old)
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
-        with _runner_saves_atomically():
-            super()._save_best_checkpoint(runner, metrics)
+        # MMEngine deletes the previous best before writing the new one: a kill between
+        # the two would lose the best weights. Deletions are deferred until after the write.
+        backend = self.file_backend
+        deferred = []
+        backend.remove = deferred.append  # instance attribute shadows the method
+        try:
+            with _runner_saves_atomically():
+                super()._save_best_checkpoint(runner, metrics)
+        finally:
+            del backend.remove
+        current = {getattr(self, 'best_ckpt_path', None),
+                   *getattr(self, 'best_ckpt_path_dict', {}).values()}
+        for path in deferred:
+            if path not in current and backend.isfile(path):
+                backend.remove(path)
 
 
 def is_complete_checkpoint(path: str) -> bool:

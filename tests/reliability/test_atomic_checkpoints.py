@@ -134,3 +134,66 @@ def test_failed_write_leaves_target_untouched(tmp_path):
         atomic_save_checkpoint(dict(a=Unpicklable()), str(target))
     assert torch.equal(load_checkpoint_file(target)['a'], torch.zeros(3))
     assert os.listdir(tmp_path) == ['epoch_1.pth']  # no temporary file left behind
+
+
+def test_best_checkpoint_is_replaced_only_after_the_new_one_is_written(tmp_path, monkeypatch):
+    """MMEngine deletes the previous best before writing the new one; a failed (or killed)
+    write of the new best must leave the previous best in place."""
+    import torch.nn as nn
+    from mmengine.evaluator import BaseMetric
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    import hrnet_ext.engine.checkpoint as ckpt_module
+
+    class Model(BaseModel):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(1, 1)
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            out = self.linear(torch.stack(inputs))
+            return dict(loss=out.mean()) if mode == 'loss' else [out]
+
+    class Rising(BaseMetric):
+        """A score that improves every evaluation: a new best each epoch."""
+        calls = 0
+
+        def process(self, data_batch, data_samples):
+            self.results.append(0)
+
+        def compute_metrics(self, results):
+            Rising.calls += 1
+            return dict(score=float(Rising.calls))
+
+    data = [dict(inputs=torch.ones(1), data_samples=0)] * 2
+    loader = dict(dataset=data, batch_size=2, num_workers=0,
+                  sampler=dict(type='DefaultSampler', shuffle=False),
+                  collate_fn=dict(type='pseudo_collate'))
+    runner = Runner(
+        model=Model(), work_dir=str(tmp_path), train_dataloader=loader, val_dataloader=loader,
+        val_evaluator=[Rising()], val_cfg=dict(),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(by_epoch=True, max_epochs=2, val_interval=1),
+        default_hooks=dict(checkpoint=ckpt_module.AtomicCheckpointHook(
+            interval=1, save_best='score', rule='greater')))
+    real_save = ckpt_module.atomic_save_checkpoint
+
+    def failing_save(checkpoint, filename, *args, **kwargs):
+        if osp.basename(filename) == 'best_score_epoch_2.pth':
+            raise OSError('disk full')  # what a kill mid-write leaves: no new file
+        return real_save(checkpoint, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ckpt_module, 'atomic_save_checkpoint', failing_save)
+    with pytest.raises(OSError, match='disk full'):
+        runner.train()
+    assert is_complete_checkpoint(str(tmp_path / 'best_score_epoch_1.pth'))
+    assert not (tmp_path / 'best_score_epoch_2.pth').exists()
+    # and a successful write does replace it (the hook pointed back at the surviving best,
+    # as a resumed run restores it from the checkpoint's message hub)
+    monkeypatch.setattr(ckpt_module, 'atomic_save_checkpoint', real_save)
+    hook = next(h for h in runner.hooks if type(h).__name__ == 'AtomicCheckpointHook')
+    hook.best_ckpt_path = str(tmp_path / 'best_score_epoch_1.pth')
+    hook._save_best_checkpoint(runner, dict(score=10.0))
+    names = sorted(n for n in os.listdir(tmp_path) if n.startswith('best_'))
+    assert names == ['best_score_epoch_2.pth']
