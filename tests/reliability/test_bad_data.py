@@ -252,3 +252,17 @@ def test_train_and_test_tools_skip_and_stop(coco, tmp_path):
     assert result.returncode == 1
     assert 'stopped: 1 of 12 samples are bad' in result.stderr
     assert f'{coco / ONE_PERSON}' in result.stderr
+
+
+@pytest.mark.parametrize('config', ['hrnet_w48_coco-aic_384x288.py', 'hrnet_w32_mpii_256x256.py'])
+def test_the_tools_wrapping_builds_combined_and_mpii_datasets(load_sample_config, config):
+    """What the tools do to every recipe: AI Challenger + COCO (a CombinedDataset) and
+    MPII (its own JSON layout) build wrapped and load samples."""
+    from hrnet_ext.datasets import wrap_datasets
+    cfg = load_sample_config(config)
+    wrap_datasets(cfg, ('train', 'val'))
+    init_default_scope('mmpose')
+    for phase in ('train', 'val'):
+        ds = DATASETS.build(cfg[f'{phase}_dataloader'].dataset)
+        assert len(ds) > 0 and ds.skipped == []
+        assert ds[0]['inputs'].shape[0] == 3
