@@ -74,23 +74,27 @@ def test_kill_during_checkpoint_write_keeps_previous_and_resumes(tmp_path):
     assert not [n for n in os.listdir(tmp_path) if n.endswith('.tmp')]
 
 
-def test_kill_at_a_random_moment_then_resume_finishes(tmp_path):
-    """Killed at a random moment after the first checkpoint (mid-iteration, mid-write or
-    between): resuming picks a complete checkpoint and the run finishes all 4 epochs."""
-    proc = subprocess.Popen(train_cmd(tmp_path, 4), cwd=REPO, env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 240
-        while not (tmp_path / 'last_checkpoint').exists():
-            assert proc.poll() is None and time.time() < deadline, 'no checkpoint written'
-            time.sleep(0.05)
-        time.sleep(random.Random().uniform(0.0, 2.0))
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(timeout=60)
-    latest = find_last_complete_checkpoint(str(tmp_path))
-    assert latest is not None and is_complete_checkpoint(latest)
-    assert (tmp_path / 'last_checkpoint').read_text() == latest
+def test_kill_at_random_moments_then_resume_finishes(tmp_path):
+    """Killed twice at random moments (mid-iteration, mid-write or between; the second
+    time a resumed run): each time the newest complete checkpoint is what resuming takes,
+    and the run finishes all 4 epochs with the same number of iterations."""
+    rng = random.Random()
+    for attempt in range(2):
+        proc = subprocess.Popen(train_cmd(tmp_path, 4, resume=attempt > 0), cwd=REPO,
+                                env=_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 240
+            while not (tmp_path / 'last_checkpoint').exists():
+                assert proc.poll() is None and time.time() < deadline, 'no checkpoint written'
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 2.0) if attempt == 0 else rng.uniform(2.0, 5.0))
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.wait(timeout=60)
+        latest = find_last_complete_checkpoint(str(tmp_path))
+        assert latest is not None and is_complete_checkpoint(latest)
+        assert (tmp_path / 'last_checkpoint').read_text() == latest
     done = load_checkpoint_file(latest)['meta']['epoch']
 
     out = finish(tmp_path, 4)
