@@ -165,3 +165,24 @@ def load_sample_config(sample_env) -> Callable:
 def shrink() -> Callable:
     """:func:`shrink_input`, for tests that load a config themselves."""
     return shrink_input
+
+
+@pytest.fixture(scope='session')
+def tiny_checkpoint(tmp_path_factory) -> str:
+    """configs/sample's tiny HRNet with ``torch.manual_seed(0)`` weights, as a checkpoint file.
+
+    Wiring and parity need no trained weights (tests of the API, the demo and ONNX export).
+    """
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+
+    import hrnet_ext  # noqa: F401  (registers our classes)
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    config = CONFIGS / 'sample' / 'hrnet_tiny_coco-sample_128x96.py'
+    model = MODELS.build(Config.fromfile(config).model)
+    path = tmp_path_factory.mktemp('tiny') / 'tiny_random.pth'
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return str(path)

@@ -1,4 +1,5 @@
-"""Checkpoints made here: a tiny HRNet and an RTMDet-tiny detector, seeded random weights.
+"""An RTMDet-tiny detector checkpoint made here, seeded random weights (the tiny HRNet
+checkpoint, ``tiny_checkpoint``, is in tests/conftest.py).
 
 Wiring needs no trained weights. The detector's head is set so that it reports people
 (category 0) of a fixed size, so that the pose path after detection has boxes to run on.
@@ -6,27 +7,6 @@ Wiring needs no trained weights. The detector's head is set so that it reports p
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-TINY_CONFIG = str(REPO / 'configs' / 'sample' / 'hrnet_tiny_coco-sample_128x96.py')
-
-
-@pytest.fixture(scope='session')
-def tiny_checkpoint(tmp_path_factory) -> str:
-    """The sample config's model, ``torch.manual_seed(0)`` init, as a checkpoint file."""
-    import torch
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmpose.registry import MODELS
-
-    import hrnet_ext  # noqa: F401  (registers our classes)
-    cfg = Config.fromfile(TINY_CONFIG)
-    init_default_scope('mmpose')
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    path = tmp_path_factory.mktemp('tiny') / 'tiny_random.pth'
-    torch.save(dict(state_dict=model.state_dict()), path)
-    return str(path)
 
 
 def mmdet_config(relative: str) -> str:

@@ -15,23 +15,6 @@ COCO = REPO / 'tests' / 'data' / 'coco'
 VIDEO = REPO / 'tests' / 'data' / 'demo' / 'demo.mp4'  # 5 frames, 960 x 540
 
 
-@pytest.fixture(scope='module')
-def tiny_checkpoint(tmp_path_factory) -> str:
-    """The sample config's model with ``torch.manual_seed(0)`` weights."""
-    import torch
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmpose.registry import MODELS
-
-    import hrnet_ext  # noqa: F401  (registers our classes)
-    init_default_scope('mmpose')
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(TINY_CONFIG).model)
-    path = tmp_path_factory.mktemp('tiny') / 'tiny_random.pth'
-    torch.save(dict(state_dict=model.state_dict()), path)
-    return str(path)
-
-
 def demo(*args):
     sys.path.insert(0, str(TOOL.parent))
     try:
