@@ -14,12 +14,11 @@ and how to set it. The metrics (COCO AP/AR, or MPII PCKh) are printed at the end
 the person boxes they were computed on.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 from typing import Dict, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
 from hrnet_ext.datasets import (
@@ -30,7 +29,12 @@ from hrnet_ext.datasets import (
     wrap_datasets,
 )
 from hrnet_ext.engine import strict_checkpoint_loading
-from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
+from hrnet_ext.engine.cli import (
+    add_common_arguments,
+    default_work_dir,
+    parse_tool_args,
+    prepare_launcher,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -41,27 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out', help='also write the metrics to this file (.json/.yaml/.pkl)')
     parser.add_argument(
         '--dump', help='dump the predictions to this pickle file for offline evaluation')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (e.g. test_dataloader.dataset.bbox_file=None '
-        'for ground-truth boxes)')
-    parser.add_argument('--show-dir', help='write the predictions drawn on the images here')
-    parser.add_argument('--interval', type=int, default=1, help='draw every N samples')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-        help='job launcher (tools/dist_test.sh uses pytorch)')
-    parser.add_argument(
-        '--max-bad-share', type=float, default=0.05,
-        help='skip bad samples (unreadable image, NaN keypoint, empty box ...) with a warning '
-        'naming each; stop listing them when more than this share is bad (0: stop at one)')
-    parser.add_argument(
-        '--partial-load', action='store_true',
-        help='load a checkpoint that does not fit the model (another variant or joint count) '
-        'where names and shapes agree; without it such a checkpoint stops the run')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_arguments(parser, 'test_dataloader.dataset.bbox_file=None for ground-truth '
+                         'boxes', 'tools/dist_test.sh')
+    return parse_tool_args(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:

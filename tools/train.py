@@ -10,12 +10,17 @@ import os
 import sys
 from typing import Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
 from hrnet_ext.datasets import BadDataError, DataNotFoundError, check_data_paths, wrap_datasets
 from hrnet_ext.engine import find_last_complete_checkpoint, strict_checkpoint_loading
-from hrnet_ext.engine.cli import default_work_dir, prepare_launcher
+from hrnet_ext.engine.cli import (
+    add_common_arguments,
+    default_work_dir,
+    parse_tool_args,
+    prepare_launcher,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -33,26 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
         help='scale the lr by (GPUs x batch per GPU) / auto_scale_lr.base_batch_size')
-    parser.add_argument('--show-dir', help='write predictions on validation images here')
-    parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (e.g. train_dataloader.batch_size=16)')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-        help='job launcher (tools/dist_train.sh uses pytorch)')
-    parser.add_argument(
-        '--max-bad-share', type=float, default=0.05,
-        help='skip bad samples (unreadable image, NaN keypoint, empty box ...) with a warning '
-        'naming each; stop listing them when more than this share is bad (0: stop at one)')
-    parser.add_argument(
-        '--partial-load', action='store_true',
-        help='load a checkpoint that does not fit the model (another variant or joint count) '
-        'where names and shapes agree; without it such a checkpoint stops the run')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_arguments(parser, 'train_dataloader.batch_size=16', 'tools/dist_train.sh')
+    return parse_tool_args(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:

@@ -2,13 +2,14 @@
 
 Kept in the package (not in ``tools/``) so both tools and the tests use one copy.
 """
+import argparse
 import os
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 DIST_BACKEND_ENV = 'HRNET_DIST_BACKEND'
 
@@ -56,3 +57,33 @@ def default_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> 
     if cfg.get('work_dir') is not None:
         return cfg.work_dir
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, cfg_example: str,
+                         launcher_script: str) -> None:
+    """The options ``tools/train.py`` and ``tools/test.py`` share, after their own."""
+    parser.add_argument('--show-dir', help='write the predictions drawn on the images here')
+    parser.add_argument('--interval', type=int, default=1, help='draw every N samples')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help=f'override config settings, key=value (e.g. {cfg_example})')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help=f'job launcher ({launcher_script} uses pytorch)')
+    parser.add_argument(
+        '--max-bad-share', type=float, default=0.05,
+        help='skip bad samples (unreadable image, NaN keypoint, empty box ...) with a warning '
+        'naming each; stop listing them when more than this share is bad (0: stop at one)')
+    parser.add_argument(
+        '--partial-load', action='store_true',
+        help='load a checkpoint that does not fit the model (another variant or joint count) '
+        'where names and shapes agree; without it such a checkpoint stops the run')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_tool_args(parser: argparse.ArgumentParser,
+                    argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` for launchers that pass ``--local-rank``."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
