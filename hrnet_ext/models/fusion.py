@@ -100,10 +100,12 @@ class ExchangeUnit(ModuleList):
         for i in range(num_outputs):
             self.append(nn.ModuleList([self._make_path(j, i) for j in range(num_inputs)]))
 
-    def _conv_norm(self, c_in: int, c_out: int, kernel_size: int, stride: int) -> List[nn.Module]:
+    def _conv_norm(self, c_in: int, c_out: int, kernel_size: int, stride: int,
+                   groups: int = 1) -> List[nn.Module]:
         """A bias-free convolution (padding keeps the size at stride 1) and its norm."""
         conv = build_conv_layer(self.conv_cfg, c_in, c_out, kernel_size=kernel_size,
-                                stride=stride, padding=kernel_size // 2, bias=False)
+                                stride=stride, padding=kernel_size // 2, groups=groups,
+                                bias=False)
         return [conv, build_norm_layer(self.norm_cfg, c_out)[1]]
 
     def _make_path(self, j: int, i: int) -> nn.Module:
