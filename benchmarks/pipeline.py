@@ -3,17 +3,36 @@
 
     python benchmarks/pipeline.py [--config configs/hrnet_w32_coco_256x192.py] [--rounds 5]
 
-Times, side by side in interleaved rounds, four pipelines over the person instances of
-``tests/data/coco/test_coco.json`` (4 images, MMPose's own test sample):
+Times, side by side in interleaved rounds, these pipelines over the person instances of
+``tests/data/coco/test_coco.json`` (12 people in 4 images, MMPose's own test sample):
 
 * ``ours-train`` / ``ours-test``: the config's ``train_dataloader`` / ``val_dataloader``
   pipelines (the paper's augmentation, ``GenerateTarget`` with the config's codec);
 * ``mmpose-train`` / ``mmpose-test``: MMPose's stock W32 COCO recipe
-  (``td-hm_hrnet-w32_8xb64-210e_coco-256x192.py``) at the config's input size.
+  (``td-hm_hrnet-w32_8xb64-210e_coco-256x192.py``) at the config's input size;
+* ``fast-train`` / ``fast-test``: the config's pipelines with our transforms that give
+  MMPose's outputs exactly (``hrnet_ext/datasets/fast_transforms.py``):
+  ``FastTopdownAffine``, ``FastGenerateTarget``, ``FastPackPoseInputs``; images are still
+  decoded for every sample, as in training;
+* ``fast-test-cached``: ``fast-test`` with ``CachedLoadImage``, which decodes an image once
+  for the people of it that follow one another (3 per image here; COCO val2017: 6352 people
+  in 2346 images);
 
-A round runs every instance through each pipeline once (image decoding included: nothing is
-cached, as in training). The table gives the median samples/s per process and the median
-share of each transform, which shows what limits the throughput. ``--json PATH`` writes it all.
+and over the 118 detected boxes of ``tests/data/coco/test_coco_det_AP_H_56.json`` (the same
+4 images; the paper evaluates on such boxes, one sample per box, the boxes of an image one
+after the other):
+
+* ``mmpose-test-det``: MMPose's test pipeline (an image decoded per box);
+* ``fast-test-det``: the config's test pipeline with the fast transforms and
+  ``CachedLoadImage`` (an image decoded once per run of boxes).
+
+A round runs every instance through each pipeline once, from a deep copy of its data info
+(counted, as a data set's ``get_data_info`` is). As in a data loader worker of an MMEngine
+run, torch uses one thread (PyTorch's worker loop sets it) and OpenCV none of its own
+(MMEngine's ``env_cfg.mp_cfg.opencv_num_threads=0``); ``--threads N`` gives both N instead.
+The table gives the median samples/s per process, the ratios to MMPose's pipeline and to
+the same pipeline with MMPose's transforms, and the median share of each transform, which
+shows what limits the throughput. ``--json PATH`` writes it all.
 """
 import os
 
@@ -55,13 +74,30 @@ def mmpose_pipelines(codec: dict):
     return train, test
 
 
+FAST = dict(TopdownAffine='hrnet_ext.FastTopdownAffine',
+            GenerateTarget='hrnet_ext.FastGenerateTarget',
+            PackPoseInputs='hrnet_ext.FastPackPoseInputs')
+
+
+def fast(pipeline, cached_load: bool = False):
+    """``pipeline`` with our equal-output transforms in place of MMPose's."""
+    names = dict(FAST, LoadImage='hrnet_ext.CachedLoadImage') if cached_load else FAST
+    return [dict(step, type=names.get(step['type'], step['type'])) for step in pipeline]
+
+
 def build(pipeline):
     from mmpose.registry import TRANSFORMS
     return [TRANSFORMS.build(copy.deepcopy(t)) for t in pipeline]
 
 
 def run_once(transforms, infos, per_step):
-    """Every instance through ``transforms``; adds each transform's seconds to ``per_step``."""
+    """Every instance through ``transforms``; adds each transform's seconds to ``per_step``.
+
+    A pass starts with empty image caches, as if its images had not been seen before.
+    """
+    for t in transforms:
+        if hasattr(t, 'clear_cache'):
+            t.clear_cache()
     for info in infos:
         results = copy.deepcopy(info)
         for k, t in enumerate(transforms):
@@ -77,58 +113,85 @@ def main(argv=None) -> dict:
     p.add_argument('--config', default=osp.join(REPO, 'configs', 'hrnet_w32_coco_256x192.py'))
     p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--repeat', type=int, default=5, help='passes over the samples per round')
+    p.add_argument('--threads', type=int, default=1,
+                   help='torch and OpenCV threads (default 1: a data loader worker)')
+    p.add_argument('--no-det', action='store_true', help='skip the detected-boxes rows')
     p.add_argument('--json', default=None)
     args = p.parse_args(argv)
 
+    import cv2
     import numpy as np
+    import torch
     from mmengine.config import Config
     from mmengine.registry import DefaultScope, init_default_scope
     from mmpose.datasets import CocoDataset
 
     import hrnet_ext.datasets  # noqa: F401  (registers our transforms)
 
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(0 if args.threads == 1 else args.threads)
     cfg = Config.fromfile(args.config)
     init_default_scope('mmpose')
     with DefaultScope.overwrite_default_scope('mmpose'):
         ds = CocoDataset(data_root=SAMPLES, ann_file='test_coco.json', data_mode='topdown',
                          data_prefix=dict(img=''), pipeline=[], test_mode=False)
         infos = [ds.get_data_info(i) for i in range(len(ds))]
+        ours_train = cfg.train_dataloader.dataset.pipeline
+        ours_test = cfg.val_dataloader.dataset.pipeline
         mm_train, mm_test = mmpose_pipelines(cfg.codec)
-        pipelines = {
-            'ours-train': build(cfg.train_dataloader.dataset.pipeline),
-            'mmpose-train': build(mm_train),
-            'ours-test': build(cfg.val_dataloader.dataset.pipeline),
-            'mmpose-test': build(mm_test),
+        # name: (transforms, instances, MMPose's row, the row with MMPose's transforms)
+        rows = {
+            'ours-train': (build(ours_train), infos, 'mmpose-train', 'ours-train'),
+            'mmpose-train': (build(mm_train), infos, 'mmpose-train', 'mmpose-train'),
+            'fast-train': (build(fast(ours_train)), infos, 'mmpose-train', 'ours-train'),
+            'ours-test': (build(ours_test), infos, 'mmpose-test', 'ours-test'),
+            'mmpose-test': (build(mm_test), infos, 'mmpose-test', 'mmpose-test'),
+            'fast-test': (build(fast(ours_test)), infos, 'mmpose-test', 'ours-test'),
+            'fast-test-cached': (build(fast(ours_test, cached_load=True)), infos, 'mmpose-test',
+                                 'ours-test'),
         }
+        if not args.no_det:
+            det = CocoDataset(data_root=SAMPLES, ann_file='test_coco.json', data_mode='topdown',
+                              bbox_file=osp.join(SAMPLES, 'test_coco_det_AP_H_56.json'),
+                              data_prefix=dict(img=''), pipeline=[], test_mode=True)
+            det_infos = [det.get_data_info(i) for i in range(len(det))]
+            rows['mmpose-test-det'] = (build(mm_test), det_infos, 'mmpose-test-det',
+                                       'mmpose-test-det')
+            rows['fast-test-det'] = (build(fast(ours_test, cached_load=True)), det_infos,
+                                     'mmpose-test-det', 'mmpose-test-det')
     np.random.seed(0)
-    for ts in pipelines.values():  # warm-up (imports, first decode)
-        run_once(ts, infos, [0.0] * len(ts))
-    rates = {name: [] for name in pipelines}
-    shares = {name: [] for name in pipelines}
+    for ts, insts, _, _ in rows.values():  # warm-up (imports, first decode)
+        run_once(ts, insts, [0.0] * len(ts))
+    rates = {name: [] for name in rows}
+    shares = {name: [] for name in rows}
     for _ in range(args.rounds):
-        for name, ts in pipelines.items():
+        for name, (ts, insts, _, _) in rows.items():
             per_step = [0.0] * len(ts)
             t0 = time.perf_counter()
             for _ in range(args.repeat):
-                run_once(ts, infos, per_step)
+                run_once(ts, insts, per_step)
             dt = time.perf_counter() - t0
-            rates[name].append(args.repeat * len(infos) / dt)
+            rates[name].append(args.repeat * len(insts) / dt)
             shares[name].append([s / dt for s in per_step])
+    n_det = '' if args.no_det else f' (+ {len(det_infos)} detected boxes)'
     header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
-              f'{os.cpu_count()} CPUs; {osp.relpath(args.config, REPO)}; {len(infos)} instances '
+              f'{os.cpu_count()} CPUs, {args.threads} thread(s); '
+              f'{osp.relpath(args.config, REPO)}; {len(infos)} instances{n_det} '
               f'in {len({i["img_path"] for i in infos})} images; {args.rounds} rounds x '
               f'{args.repeat} passes, median')
     print(header)
-    print('| pipeline | samples/s | vs MMPose | time by transform |')
-    print('|---|---:|---:|---|')
+    print('| pipeline | samples/s | vs MMPose | vs MMPose\'s transforms | time by transform |')
+    print('|---|---:|---:|---:|---|')
     out = dict(header=header, results={})
-    for name, ts in pipelines.items():
+    for name, (ts, _, base_name, same_name) in rows.items():
         rate = statistics.median(rates[name])
-        base = statistics.median(rates['mmpose-' + name.split('-')[1]])
+        base = statistics.median(rates[base_name])
+        same = statistics.median(rates[same_name])
         split = [statistics.median(s[k] for s in shares[name]) for k in range(len(ts))]
         steps = ', '.join(f'{type(t).__name__} {100 * s:.0f}%' for t, s in zip(ts, split))
-        print(f'| {name} | {rate:.1f} | {rate / base:.2f}x | {steps} |')
+        print(f'| {name} | {rate:.1f} | {rate / base:.2f}x | {rate / same:.2f}x | {steps} |')
         out['results'][name] = dict(samples_per_s=rate, rounds=rates[name],
+                                    vs_mmpose=rate / base, vs_mmpose_transforms=rate / same,
                                     share_by_transform=dict(
                                         zip([type(t).__name__ for t in ts], split)))
     if args.json:

@@ -336,6 +336,10 @@ class CachedLoadImage(LoadImage):
         results['ori_shape'] = img.shape[:2]
         return results
 
+    def clear_cache(self) -> None:
+        """Forget the cached images (the counters of hits and misses are kept)."""
+        self._cache.clear()
+
     def __repr__(self) -> str:
         return (super().__repr__()[:-1]
                 + f', cache_size={self.cache_size}, copy={self.copy})')

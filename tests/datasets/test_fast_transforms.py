@@ -407,6 +407,8 @@ def test_cached_load_read_only_eviction_and_passthrough(det_infos):
     again = shared(dict(img_path=paths[0]))['img']
     assert again is not first and shared.misses == 3 and shared.hits == 1
     assert_same(again, LoadImage()(dict(img_path=paths[0]))['img'])
+    shared.clear_cache()
+    assert shared(dict(img_path=paths[0]))['img'] is not again and shared.misses == 4
     # float images, a grey decoder flag: LoadImage's arguments are passed on
     for kwargs in (dict(to_float32=True), dict(color_type='grayscale')):
         t = CachedLoadImage(**kwargs)
