@@ -5,7 +5,9 @@ from .checkpoint import (
                          find_last_complete_checkpoint,
                          strict_checkpoint_loading,
 )
+from .compile import CudaGraphStepHook, compile_model
 from .hooks import EpochSeedHook
 
-__all__ = ['AtomicCheckpointHook', 'CheckpointArchitectureError', 'EpochSeedHook',
-           'find_last_complete_checkpoint', 'strict_checkpoint_loading']
+__all__ = ['AtomicCheckpointHook', 'CheckpointArchitectureError', 'CudaGraphStepHook',
+           'EpochSeedHook', 'compile_model', 'find_last_complete_checkpoint',
+           'strict_checkpoint_loading']
