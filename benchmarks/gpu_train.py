@@ -20,11 +20,18 @@ Precision modes:
   --amp`` builds (float16 autocast, dynamic loss scale); GPU only;
 * ``amp-bf16``: ``AmpOptimWrapper(dtype='bfloat16')`` on a GPU, bfloat16 autocast on a CPU;
 * ``amp-bf16-cl``: the same with the model (and so its activations) in channels_last;
-* ``fp32-cl``: fp32 with the model in channels_last (not in the default list).
+* ``fp32-cl``: fp32 with the model in channels_last (not in the default list);
+* ``amp-bf16-cl-compile``: ``amp-bf16-cl`` with the network compiled
+  (:func:`hrnet_ext.engine.compile.compile_model`: ``torch.compile`` of the backbone and the
+  head, default mode), what ``tools/train.py --amp --amp-dtype bfloat16 --compile`` runs;
+* ``amp-bf16-cl-graphs``: the same with ``mode='reduce-overhead'`` (CUDA graphs; each step
+  begins with ``torch.compiler.cudagraph_mark_step_begin()``, as ``CudaGraphStepHook`` does).
+  Compilation happens in the warm-up (its time is printed), not in the timed rounds;
+* ``fp32-compile`` / ``fp32-cl-compile``: fp32 (channels_last) with the network compiled.
 
 Inference is ``model(inputs, None, mode='tensor')`` (backbone and head, no flip, no
 decoding) on normalised float inputs under ``torch.inference_mode`` in ``fp32``, ``bf16``
-(autocast) and ``bf16-cl``.
+(autocast), ``bf16-cl`` and ``bf16-cl-compile`` / ``bf16-cl-graphs`` (compiled as above).
 
 Throughput: rounds of ``--iters`` iterations, interleaved over every (model, mode) with all
 models resident, after ``--warmup`` iterations each; the table gives the median over the
@@ -66,8 +73,9 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, REPO)
 
-TRAIN_MODES = ('fp32', 'amp-fp16', 'amp-bf16', 'amp-bf16-cl', 'fp32-cl')
-INFER_MODES = ('fp32', 'bf16', 'bf16-cl')
+TRAIN_MODES = ('fp32', 'amp-fp16', 'amp-bf16', 'amp-bf16-cl', 'fp32-cl', 'amp-bf16-cl-compile',
+               'amp-bf16-cl-graphs', 'fp32-compile', 'fp32-cl-compile')
+INFER_MODES = ('fp32', 'bf16', 'bf16-cl', 'bf16-cl-compile', 'bf16-cl-graphs')
 MODELS_ORDER = ('ours', 'mmpose')
 
 # Dense (no sparsity) bf16 tensor-core peaks, TFLOP/s, by a substring of the device name.
@@ -100,6 +108,9 @@ def parse_args(argv=None):
     p.add_argument('--train-modes', default=None,
                    help=f'comma list of {TRAIN_MODES} (default: all on a GPU, the ones '
                         'without float16 on a CPU); "none" skips training')
+    p.add_argument('--mmpose-modes', default=None,
+                   help='the modes MMPose\'s model runs in (default: all chosen); e.g. "fp32" '
+                        'for the baseline alone')
     p.add_argument('--infer-modes', default=None,
                    help=f'comma list of {INFER_MODES} (default: all); "none" skips inference')
     p.add_argument('--infer-batch-size', type=int, default=None,
@@ -119,6 +130,9 @@ def parse_args(argv=None):
                         '"train/ours/fp32,train/ours/amp-bf16-cl" ("all": every one): GPU '
                         'kernel time per step against the timed step, kernels per step')
     p.add_argument('--profile-steps', type=int, default=3)
+    p.add_argument('--compile-backend', default='inductor',
+                   help="torch.compile backend of the *-compile/*-graphs modes ('eager' checks "
+                        'the tracing alone, quickly)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--json', default=None, help='also write the results to this file')
     return p.parse_args(argv)
@@ -234,7 +248,7 @@ def build_optim_wrapper(cfg, model: nn.Module, mode: str, device: torch.device):
     opt_cfg = copy.deepcopy(cfg.optim_wrapper.optimizer)
     opt_cfg['params'] = model.parameters()
     optimizer = OPTIMIZERS.build(opt_cfg)
-    if mode in ('fp32', 'fp32-cl'):
+    if mode.startswith('fp32'):
         return OptimWrapper(optimizer=optimizer)
     if device.type == 'cpu':
         if mode == 'amp-fp16':
@@ -260,18 +274,28 @@ class Setting:
         return f'{self.kind}/{self.model_name}/{self.mode}'
 
 
+COMPILE_BACKEND = ['inductor']  # set from --compile-backend in main()
+
+
 def prepare(setting: Setting, cfg, base_models: Dict[str, nn.Module], device: torch.device,
             train_batch: dict, infer_input: torch.Tensor) -> None:
     """Put a copy of the model on the device and make ``setting.step``."""
+    from hrnet_ext.engine.compile import compile_model
     model = copy.deepcopy(base_models[setting.model_name]).to(device)
-    cl = setting.mode.endswith('-cl')
+    cl = '-cl' in setting.mode
     if cl:
         model = model.to(memory_format=torch.channels_last)
+    graphs = setting.mode.endswith('-graphs')
+    if graphs or setting.mode.endswith('-compile'):
+        compile_model(model, mode='reduce-overhead' if graphs else None,
+                      backend=COMPILE_BACKEND[0])
+    mark = torch.compiler.cudagraph_mark_step_begin if graphs else (lambda: None)
     if setting.kind == 'train':
         model.train()
         ow = build_optim_wrapper(cfg, model, setting.mode, device)
 
         def step():
+            mark()
             model.train_step(train_batch, ow)
         setting.held = [model, ow]
     else:
@@ -280,6 +304,7 @@ def prepare(setting: Setting, cfg, base_models: Dict[str, nn.Module], device: to
         amp = setting.mode.startswith('bf16')
 
         def step():
+            mark()
             ctx = torch.autocast(device.type, dtype=torch.bfloat16) if amp else nullcontext()
             with torch.inference_mode(), ctx:
                 model(x, None, mode='tensor')
@@ -378,6 +403,7 @@ def default_peak(device: torch.device) -> Optional[float]:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    COMPILE_BACKEND[0] = args.compile_backend
     device = torch.device(args.device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         sys.exit('--device cuda, but torch sees no GPU (use --device cpu)')
@@ -408,7 +434,7 @@ def main(argv=None) -> dict:
     else:
         train_modes = [m for m in TRAIN_MODES[:4] if on_gpu or m != 'amp-fp16']
     infer_modes = ([] if args.infer_modes == 'none' else
-                   args.infer_modes.split(',') if args.infer_modes else list(INFER_MODES))
+                   args.infer_modes.split(',') if args.infer_modes else list(INFER_MODES[:3]))
     for m in train_modes:
         assert m in TRAIN_MODES, f'unknown train mode {m}'
     for m in infer_modes:
@@ -441,8 +467,14 @@ def main(argv=None) -> dict:
     g = torch.Generator().manual_seed(args.seed + 1)
     infer_input = torch.randn(ib, 3, h, w, generator=g).to(device)
 
-    settings = ([Setting('train', m, mode) for mode in train_modes for m in model_names]
-                + [Setting('infer', m, mode) for mode in infer_modes for m in model_names])
+    mm_modes = None if args.mmpose_modes is None else args.mmpose_modes.split(',')
+
+    def wanted(m: str, mode: str) -> bool:
+        return m != 'mmpose' or mm_modes is None or mode in mm_modes
+    settings = ([Setting('train', m, mode) for mode in train_modes for m in model_names
+                 if wanted(m, mode)]
+                + [Setting('infer', m, mode) for mode in infer_modes for m in model_names
+                   if wanted(m, mode)])
 
     # 1. Peak memory, each setting alone on the device.
     if on_gpu and args.mem_iters > 0:
@@ -550,7 +582,9 @@ def main(argv=None) -> dict:
         rows = []
         for mode in modes:
             for m in model_names:
-                r = by[(kind, m, mode)]
+                r = by.get((kind, m, mode))
+                if r is None:
+                    continue
                 rows.append([m, mode, f'{r["images_per_s"]:.1f}', f'{r["step_ms"]:.1f}',
                              f'{100 * r["spread"]:.1f}%',
                              '-' if r['peak_mib'] is None else f'{r["peak_mib"]:.0f}',
