@@ -26,10 +26,11 @@ after the other):
 * ``fast-test-det``: the config's test pipeline with the fast transforms and
   ``CachedLoadImage`` (an image decoded once per run of boxes).
 
-A round runs every instance through each pipeline once, from a deep copy of its data info
-(counted, as a data set's ``get_data_info`` is). As in a data loader worker of an MMEngine
-run, torch uses one thread (PyTorch's worker loop sets it) and OpenCV none of its own
-(MMEngine's ``env_cfg.mp_cfg.opencv_num_threads=0``); ``--threads N`` gives both N instead.
+A round runs every instance through each pipeline once, starting, as a data loader worker
+does, from the data set's ``get_data_info`` (counted: its time is the first share). As in a
+data loader worker of an MMEngine run, torch uses one thread (PyTorch's worker loop sets it)
+and OpenCV none of its own (MMEngine's ``env_cfg.mp_cfg.opencv_num_threads=0``);
+``--threads N`` gives both N instead.
 The table gives the median samples/s per process, the ratios to MMPose's pipeline and to
 the same pipeline with MMPose's transforms, and the median share of each transform, which
 shows what limits the throughput. ``--json PATH`` writes it all.
@@ -90,17 +91,20 @@ def build(pipeline):
     return [TRANSFORMS.build(copy.deepcopy(t)) for t in pipeline]
 
 
-def run_once(transforms, infos, per_step):
-    """Every instance through ``transforms``; adds each transform's seconds to ``per_step``.
+def run_once(transforms, dataset, per_step):
+    """Every instance of ``dataset`` through ``transforms``; adds the seconds of
+    ``get_data_info`` and then of each transform to ``per_step``.
 
     A pass starts with empty image caches, as if its images had not been seen before.
     """
     for t in transforms:
         if hasattr(t, 'clear_cache'):
             t.clear_cache()
-    for info in infos:
-        results = copy.deepcopy(info)
-        for k, t in enumerate(transforms):
+    for i in range(len(dataset)):
+        t0 = time.perf_counter()
+        results = dataset.get_data_info(i)
+        per_step[0] += time.perf_counter() - t0
+        for k, t in enumerate(transforms, 1):
             t0 = time.perf_counter()
             results = t(results)
             per_step[k] += time.perf_counter() - t0
@@ -135,65 +139,64 @@ def main(argv=None) -> dict:
     with DefaultScope.overwrite_default_scope('mmpose'):
         ds = CocoDataset(data_root=SAMPLES, ann_file='test_coco.json', data_mode='topdown',
                          data_prefix=dict(img=''), pipeline=[], test_mode=False)
-        infos = [ds.get_data_info(i) for i in range(len(ds))]
         ours_train = cfg.train_dataloader.dataset.pipeline
         ours_test = cfg.val_dataloader.dataset.pipeline
         mm_train, mm_test = mmpose_pipelines(cfg.codec)
         # name: (transforms, instances, MMPose's row, the row with MMPose's transforms)
         rows = {
-            'ours-train': (build(ours_train), infos, 'mmpose-train', 'ours-train'),
-            'mmpose-train': (build(mm_train), infos, 'mmpose-train', 'mmpose-train'),
-            'fast-train': (build(fast(ours_train)), infos, 'mmpose-train', 'ours-train'),
-            'ours-test': (build(ours_test), infos, 'mmpose-test', 'ours-test'),
-            'mmpose-test': (build(mm_test), infos, 'mmpose-test', 'mmpose-test'),
-            'fast-test': (build(fast(ours_test)), infos, 'mmpose-test', 'ours-test'),
-            'fast-test-cached': (build(fast(ours_test, cached_load=True)), infos, 'mmpose-test',
+            'ours-train': (build(ours_train), ds, 'mmpose-train', 'ours-train'),
+            'mmpose-train': (build(mm_train), ds, 'mmpose-train', 'mmpose-train'),
+            'fast-train': (build(fast(ours_train)), ds, 'mmpose-train', 'ours-train'),
+            'ours-test': (build(ours_test), ds, 'mmpose-test', 'ours-test'),
+            'mmpose-test': (build(mm_test), ds, 'mmpose-test', 'mmpose-test'),
+            'fast-test': (build(fast(ours_test)), ds, 'mmpose-test', 'ours-test'),
+            'fast-test-cached': (build(fast(ours_test, cached_load=True)), ds, 'mmpose-test',
                                  'ours-test'),
         }
         if not args.no_det:
             det = CocoDataset(data_root=SAMPLES, ann_file='test_coco.json', data_mode='topdown',
                               bbox_file=osp.join(SAMPLES, 'test_coco_det_AP_H_56.json'),
                               data_prefix=dict(img=''), pipeline=[], test_mode=True)
-            det_infos = [det.get_data_info(i) for i in range(len(det))]
-            rows['mmpose-test-det'] = (build(mm_test), det_infos, 'mmpose-test-det',
+            rows['mmpose-test-det'] = (build(mm_test), det, 'mmpose-test-det',
                                        'mmpose-test-det')
-            rows['fast-test-det'] = (build(fast(ours_test, cached_load=True)), det_infos,
+            rows['fast-test-det'] = (build(fast(ours_test, cached_load=True)), det,
                                      'mmpose-test-det', 'mmpose-test-det')
     np.random.seed(0)
     for ts, insts, _, _ in rows.values():  # warm-up (imports, first decode)
-        run_once(ts, insts, [0.0] * len(ts))
+        run_once(ts, insts, [0.0] * (len(ts) + 1))
     rates = {name: [] for name in rows}
     shares = {name: [] for name in rows}
     for _ in range(args.rounds):
         for name, (ts, insts, _, _) in rows.items():
-            per_step = [0.0] * len(ts)
+            per_step = [0.0] * (len(ts) + 1)
             t0 = time.perf_counter()
             for _ in range(args.repeat):
                 run_once(ts, insts, per_step)
             dt = time.perf_counter() - t0
             rates[name].append(args.repeat * len(insts) / dt)
             shares[name].append([s / dt for s in per_step])
-    n_det = '' if args.no_det else f' (+ {len(det_infos)} detected boxes)'
+    n_img = len({ds.get_data_info(i)['img_path'] for i in range(len(ds))})
+    n_det = '' if args.no_det else f' (+ {len(det)} detected boxes)'
     header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
               f'{os.cpu_count()} CPUs, {args.threads} thread(s); '
-              f'{osp.relpath(args.config, REPO)}; {len(infos)} instances{n_det} '
-              f'in {len({i["img_path"] for i in infos})} images; {args.rounds} rounds x '
+              f'{osp.relpath(args.config, REPO)}; {len(ds)} instances{n_det} '
+              f'in {n_img} images; {args.rounds} rounds x '
               f'{args.repeat} passes, median')
     print(header)
-    print('| pipeline | samples/s | vs MMPose | vs MMPose\'s transforms | time by transform |')
+    print('| pipeline | samples/s | vs MMPose | vs MMPose\'s transforms | time by step |')
     print('|---|---:|---:|---:|---|')
     out = dict(header=header, results={})
     for name, (ts, _, base_name, same_name) in rows.items():
         rate = statistics.median(rates[name])
         base = statistics.median(rates[base_name])
         same = statistics.median(rates[same_name])
-        split = [statistics.median(s[k] for s in shares[name]) for k in range(len(ts))]
-        steps = ', '.join(f'{type(t).__name__} {100 * s:.0f}%' for t, s in zip(ts, split))
+        split = [statistics.median(s[k] for s in shares[name]) for k in range(len(ts) + 1)]
+        names = ['get_data_info'] + [type(t).__name__ for t in ts]
+        steps = ', '.join(f'{n} {100 * s:.0f}%' for n, s in zip(names, split))
         print(f'| {name} | {rate:.1f} | {rate / base:.2f}x | {rate / same:.2f}x | {steps} |')
         out['results'][name] = dict(samples_per_s=rate, rounds=rates[name],
                                     vs_mmpose=rate / base, vs_mmpose_transforms=rate / same,
-                                    share_by_transform=dict(
-                                        zip([type(t).__name__ for t in ts], split)))
+                                    share_by_step=dict(zip(names, split)))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(out, f, indent=1)
