@@ -427,6 +427,13 @@ def test_cached_load_read_only_eviction_and_passthrough(det_infos):
         CachedLoadImage(cache_size=0)
 
 
+def test_docstring_examples_run():
+    import doctest
+    init_default_scope('mmpose')
+    result = doctest.testmod(ft)
+    assert result.failed == 0 and result.attempted >= 10
+
+
 # --------------------------------------------------------------------------- configs
 
 FAST = dict(LoadImage='hrnet_ext.CachedLoadImage', TopdownAffine='hrnet_ext.FastTopdownAffine',
