@@ -33,7 +33,9 @@ and OpenCV none of its own (MMEngine's ``env_cfg.mp_cfg.opencv_num_threads=0``);
 ``--threads N`` gives both N instead.
 The table gives the median samples/s per process, the ratios to MMPose's pipeline and to
 the same pipeline with MMPose's transforms, and the median share of each transform, which
-shows what limits the throughput. ``--json PATH`` writes it all.
+shows what limits the throughput. ``--components`` adds the milliseconds of the operations
+behind those shares (decoding, the warp from a flipped view, encoding, packing).
+``--json PATH`` writes it all.
 """
 import os
 
@@ -112,6 +114,73 @@ def run_once(transforms, dataset, per_step):
                 break
 
 
+def components(cfg, number: int = 200, repeat: int = 7) -> dict:
+    """Milliseconds per call of the operations that the train pipeline's time goes to (median
+    of ``repeat`` timings of ``number`` calls, each pair of ours / MMPose's interleaved)."""
+    import cv2
+    import numpy as np
+    from mmpose.codecs import MSRAHeatmap
+    from mmpose.datasets.transforms import PackPoseInputs
+    from mmpose.datasets.transforms.formatting import image_to_tensor
+    from mmpose.structures import PoseDataSample
+    from mmpose.structures.bbox import get_warp_matrix
+
+    from hrnet_ext.datasets import fast_transforms as ft
+
+    path = osp.join(SAMPLES, '000000000785.jpg')
+    data = np.fromfile(path, np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    flipped = np.flip(img, axis=1)
+    w, h = cfg.codec['input_size']
+    mat = get_warp_matrix(np.array([320., 210.]), np.array([240., 320.]), 30., (w, h))
+    codec = MSRAHeatmap(**{k: v for k, v in cfg.codec.items() if k != 'type'})
+    fast_codec = ft.fast_encoder(codec)
+    rng = np.random.default_rng(0)
+    kpts = (rng.uniform(0, 1, (1, 17, 2)) * [w, h]).astype(np.float32)
+    vis = (rng.uniform(0, 1, (1, 17)) < 0.8).astype(np.float32)
+    crop = cv2.warpAffine(img, mat, (w, h), flags=cv2.INTER_LINEAR)
+    encoded = codec.encode(kpts, vis)
+    sample = dict(img=crop, keypoints=kpts, keypoints_visible=vis, transformed_keypoints=kpts,
+                  bbox=np.zeros((1, 4), np.float32), bbox_score=np.ones(1, np.float32),
+                  bbox_scale=np.ones((1, 2), np.float32), heatmaps=encoded['heatmaps'],
+                  keypoint_weights=encoded['keypoint_weights'], id=1, img_id=1, img_path=path,
+                  flip=True, flip_direction='horizontal', flip_indices=list(range(17)),
+                  raw_ann_info=dict(segmentation=[list(rng.uniform(0, 600, 60))], area=1.),
+                  input_size=(w, h), input_center=np.zeros(2), input_scale=np.ones(2))
+    meta = {k: sample[k] for k in PackPoseInputs().meta_keys if k in sample}
+    ops = {
+        'cv2.imdecode, 640x425 JPEG': lambda: cv2.imdecode(data, cv2.IMREAD_COLOR),
+        f'cv2.warpAffine to {w}x{h}, C-contiguous image': lambda: cv2.warpAffine(
+            img, mat, (w, h), flags=cv2.INTER_LINEAR),
+        f'cv2.warpAffine to {w}x{h}, np.flip view (MMPose after RandomFlip)':
+            lambda: cv2.warpAffine(flipped, mat, (w, h), flags=cv2.INTER_LINEAR),
+        'np.ascontiguousarray of the np.flip view': lambda: np.ascontiguousarray(flipped),
+        'cv2.flip of the unflipped view (FastTopdownAffine)': lambda: ft.unflip_view(flipped),
+        'MSRAHeatmap.encode, MMPose': lambda: codec.encode(kpts, vis),
+        'MSRAHeatmap.encode, ours': lambda: fast_codec.encode(kpts, vis),
+        'image_to_tensor, MMPose': lambda: image_to_tensor(crop),
+        'image_to_tensor, ours': lambda: ft.image_to_chw_tensor(crop),
+        'PackPoseInputs, MMPose': lambda: PackPoseInputs()(dict(sample)),
+        'PackPoseInputs, ours': lambda: ft.FastPackPoseInputs()(dict(sample)),
+        '  of which PoseDataSample.set_metainfo (deep copy)': lambda: PoseDataSample(
+            ).set_metainfo(meta),
+    }
+    times = {name: [] for name in ops}
+    for _ in range(repeat):
+        for name, op in ops.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                op()
+            times[name].append((time.perf_counter() - t0) / number * 1e3)
+    print('| operation | ms per call |')
+    print('|---|---:|')
+    out = {}
+    for name in ops:
+        out[name] = statistics.median(times[name])
+        print(f'| {name} | {out[name]:.3f} |')
+    return out
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--config', default=osp.join(REPO, 'configs', 'hrnet_w32_coco_256x192.py'))
@@ -120,6 +189,8 @@ def main(argv=None) -> dict:
     p.add_argument('--threads', type=int, default=1,
                    help='torch and OpenCV threads (default 1: a data loader worker)')
     p.add_argument('--no-det', action='store_true', help='skip the detected-boxes rows')
+    p.add_argument('--components', action='store_true',
+                   help='also time the operations the train pipeline spends its time on')
     p.add_argument('--json', default=None)
     args = p.parse_args(argv)
 
@@ -197,6 +268,9 @@ def main(argv=None) -> dict:
         out['results'][name] = dict(samples_per_s=rate, rounds=rates[name],
                                     vs_mmpose=rate / base, vs_mmpose_transforms=rate / same,
                                     share_by_step=dict(zip(names, split)))
+    if args.components:
+        print()
+        out['components_ms'] = components(cfg)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(out, f, indent=1)
