@@ -145,7 +145,7 @@ def components(cfg, number: int = 200, repeat: int = 7) -> dict:
                   bbox_scale=np.ones((1, 2), np.float32), heatmaps=encoded['heatmaps'],
                   keypoint_weights=encoded['keypoint_weights'], id=1, img_id=1, img_path=path,
                   flip=True, flip_direction='horizontal', flip_indices=list(range(17)),
-                  raw_ann_info=dict(segmentation=[list(rng.uniform(0, 600, 60))], area=1.),
+                  raw_ann_info=dict(segmentation=[rng.uniform(0, 600, 130).tolist()], area=1.),
                   input_size=(w, h), input_center=np.zeros(2), input_scale=np.ones(2))
     meta = {k: sample[k] for k in PackPoseInputs().meta_keys if k in sample}
     ops = {

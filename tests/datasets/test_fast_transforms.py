@@ -352,13 +352,59 @@ def test_image_to_tensor_equals_mmpose():
         assert_same(image_to_tensor(x), ft.image_to_chw_tensor(x))
 
 
+class Opaque:
+    def __init__(self, v):
+        self.v = v
+
+    def __eq__(self, other):
+        return type(other) is Opaque and other.v == self.v
+
+
+def test_deepcopy_builtin_is_copy_deepcopy():
+    """Same values and types, same sharing and cycles, nothing shared with the original."""
+    shared = [1.5, 2.5]
+    arr_f = np.asfortranarray(np.arange(12.).reshape(3, 4))
+    value = dict(seg=[[0.5, 1.25, 3.0], shared], again=shared, t=(1, 'a', None),
+                 t2=(shared, 2), arr=arr_f, arr_view=np.arange(10)[::2], obj=np.array([shared, 1],
+                                                                                    dtype=object),
+                 scalar=np.float32(2.5), other=Opaque([1]), nested={(1, 2): {'x': [True]}})
+    value['self'] = value
+    loop = [1]
+    loop.append(loop)
+    value['loop'] = loop
+    for v in (value, [value, value], (value, 1), 'plain', 3):
+        a, b = copy.deepcopy(v), ft.deepcopy_builtin(v)
+        assert type(a) is type(b)
+    a, b = copy.deepcopy(value), ft.deepcopy_builtin(value)
+    for key in ('seg', 'again', 't', 't2', 'arr', 'arr_view', 'scalar', 'nested'):
+        assert_same(a[key], b[key], key)
+        assert type(a[key]) is type(b[key])
+    assert b['arr'].flags.f_contiguous and b['arr'] is not value['arr']
+    assert b['obj'][0] == shared and b['obj'][0] is not shared and b['other'] == Opaque([1])
+    assert b['seg'] is not value['seg'] and b['seg'][0] is not value['seg'][0]
+    assert b['again'] is b['t2'][0] and b['again'] is not shared  # sharing kept, not the original
+    assert b['self'] is b and b['loop'][1] is b['loop']  # cycles
+    assert b['t'] is value['t']  # a tuple of atoms is kept, as copy.deepcopy does
+    b['seg'][0][0] = 99.
+    assert value['seg'][0][0] == 0.5
+
+
 def test_packing_with_meta_keys_and_image_lists(samples):
     res = run([LoadImage(), GetBBoxCenterScale(), TopdownAffine((48, 64)),
                GenerateTarget(CODECS['msra'] | dict(input_size=(48, 64), heatmap_size=(12, 16)))],
               fresh(samples[0]))
     for kwargs in (dict(), dict(meta_keys=('img_path', 'flip_indices', 'input_size')),
-                   dict(meta_keys=('img', 'id')), dict(pack_transformed=True)):
-        assert_same(PackPoseInputs(**kwargs)(dict(res)), FastPackPoseInputs(**kwargs)(dict(res)))
+                   dict(meta_keys=('img', 'id')), dict(meta_keys=('keypoints', 'id')),
+                   dict(meta_keys=('bbox', 'heatmaps', 'raw_ann_info')),
+                   dict(pack_transformed=True)):
+        a = PackPoseInputs(**kwargs)(dict(res))
+        b = FastPackPoseInputs(**kwargs)(dict(res))
+        assert_same(a, b)
+        assert set(a['data_samples'].metainfo_keys()) == set(b['data_samples'].metainfo_keys())
+        # the packed metainfo is a copy: writing into it leaves the results as they were
+        if 'raw_ann_info' in b['data_samples'].metainfo:
+            b['data_samples'].raw_ann_info['segmentation'][0][0] = -1.
+            assert res['raw_ann_info']['segmentation'][0][0] != -1.
     listed = dict(res, img=[res['img'], res['img'][::-1]])
     assert_same(PackPoseInputs()(dict(listed)), FastPackPoseInputs()(dict(listed)))
 
