@@ -114,17 +114,17 @@ class _FastHeatmapEncoder:
 
     def __init__(self, codec) -> None:
         self.codec = codec
-        self.udp = isinstance(codec, UDPHeatmap)
-        self.unbiased = not self.udp and codec.unbiased
+        self._udp = isinstance(codec, UDPHeatmap)
+        self._dark = not self._udp and codec.unbiased
         sigma = codec.sigma
-        self.radius = sigma * 3
-        self.gaussian_size = 2 * self.radius + 1
+        self._radius = sigma * 3
+        self._gaussian_size = 2 * self._radius + 1
         # the xy grid of MMPose's generate_(udp_)gaussian_heatmaps
-        self.x = np.arange(0, self.gaussian_size, 1, dtype=np.float32)
-        if not self.udp and not self.unbiased:
-            x, y = self.x, self.x[:, None]
-            x0 = y0 = self.gaussian_size // 2
-            self.gaussian = np.exp(-((x - x0)**2 + (y - y0)**2) / (2 * sigma**2))
+        self._x = np.arange(0, self._gaussian_size, 1, dtype=np.float32)
+        if not self._udp and not self._dark:
+            x, y = self._x, self._x[:, None]
+            x0 = y0 = self._gaussian_size // 2
+            self._gaussian = np.exp(-((x - x0)**2 + (y - y0)**2) / (2 * sigma**2))
 
     def __getattr__(self, name):
         if name == 'codec' or name.startswith('__'):  # not set yet (unpickling, copying)
@@ -144,19 +144,19 @@ class _FastHeatmapEncoder:
         if keypoints.ndim != 3 or keypoints.shape[2] != 2 or keypoints_visible.ndim != 2:
             return codec.encode(keypoints, keypoints_visible)  # MMPose's, errors included
         keypoints = keypoints / codec.scale_factor
-        if self.unbiased:
-            heatmaps, weights = self._unbiased(keypoints, keypoints_visible)
+        if self._dark:
+            heatmaps, weights = self._encode_unbiased(keypoints, keypoints_visible)
         else:
-            heatmaps, weights = self._windowed(keypoints, keypoints_visible)
+            heatmaps, weights = self._encode_windowed(keypoints, keypoints_visible)
         return dict(heatmaps=heatmaps, keypoint_weights=weights)
 
-    def _windowed(self, keypoints, keypoints_visible) -> Tuple[np.ndarray, np.ndarray]:
+    def _encode_windowed(self, keypoints, keypoints_visible) -> Tuple[np.ndarray, np.ndarray]:
         """``generate_gaussian_heatmaps`` (plain) / ``generate_udp_gaussian_heatmaps``."""
         _, K, _ = keypoints.shape
         W, H = self.codec.heatmap_size
         heatmaps = np.zeros((K, H, W), dtype=np.float32)
         weights = keypoints_visible.copy()
-        radius = self.radius
+        radius = self._radius
         kpts = keypoints[0]
         mu = (kpts + 0.5).astype(np.int64)  # (K, 2), as MMPose per keypoint
         lt = (mu - radius).astype(np.int64)
@@ -167,13 +167,13 @@ class _FastHeatmapEncoder:
         todo = np.flatnonzero(labelled & ~outside)
         if not len(todo):
             return heatmaps, weights
-        if self.udp:
+        if self._udp:
             # x0 = gaussian_size // 2 + (mu_ac - mu) in float64 (np.float32 - np.int64),
             # then cast to float32 by the array - scalar subtraction
-            offset = self.gaussian_size // 2 + (kpts[todo] - mu[todo])
+            offset = self._gaussian_size // 2 + (kpts[todo] - mu[todo])
             x0 = offset[:, 0].astype(np.float32)[:, None, None]
             y0 = offset[:, 1].astype(np.float32)[:, None, None]
-            x, y = self.x[None, None, :], self.x[None, :, None]
+            x, y = self._x[None, None, :], self._x[None, :, None]
             sigma = self.codec.sigma
             gaussians = np.exp(-((x - x0)**2 + (y - y0)**2) / (2 * sigma**2))
         else:
@@ -185,12 +185,12 @@ class _FastHeatmapEncoder:
         for j, k, (hx1, hy1), (hx2, hy2), (gx1, gy1), (gx2, gy2) in zip(
                 range(len(todo)), todo.tolist(), h1.tolist(), h2.tolist(), (h1 - lt).tolist(),
                 (h2 - lt).tolist()):
-            g = self.gaussian if gaussians is None else gaussians[j]
+            g = self._gaussian if gaussians is None else gaussians[j]
             region = heatmaps[k, hy1:hy2, hx1:hx2]
             np.maximum(region, g[gy1:gy2, gx1:gx2], out=region)
         return heatmaps, weights
 
-    def _unbiased(self, keypoints, keypoints_visible) -> Tuple[np.ndarray, np.ndarray]:
+    def _encode_unbiased(self, keypoints, keypoints_visible) -> Tuple[np.ndarray, np.ndarray]:
         """``generate_unbiased_gaussian_heatmaps``: a full-map Gaussian per keypoint."""
         _, K, _ = keypoints.shape
         W, H = self.codec.heatmap_size
