@@ -126,9 +126,10 @@ def parse_args(argv=None):
                         'asked for')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     p.add_argument('--profile', default='',
-                   help='comma list of settings to profile on a GPU after timing, e.g. '
+                   help='comma list of settings to profile after timing, e.g. '
                         '"train/ours/fp32,train/ours/amp-bf16-cl" ("all": every one): GPU '
-                        'kernel time per step against the timed step, kernels per step')
+                        'kernel time (on a CPU: operator time) per step against the timed '
+                        'step, by group')
     p.add_argument('--profile-steps', type=int, default=3)
     p.add_argument('--compile-backend', default='inductor',
                    help="torch.compile backend of the *-compile/*-graphs modes ('eager' checks "
@@ -355,32 +356,72 @@ def kernel_group(name: str) -> str:
 
 
 def profile_setting(setting: Setting, device: torch.device, steps: int) -> dict:
-    """GPU kernel time of ``steps`` iterations (torch.profiler), by kernel group."""
+    """Kernel time of ``steps`` iterations (torch.profiler), by kernel group.
+
+    On a GPU: device-side kernels. On a CPU: the operators' own (self) CPU time, so the groups
+    add up to the step; the optimizer's share is the time inside ``Optimizer.step``.
+    """
     from torch.autograd import DeviceType
     from torch.profiler import ProfilerActivity, profile
     setting.step()
     sync(device)
-    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda'
+                                           else [])
+    with profile(activities=activities) as prof:
         for _ in range(steps):
             setting.step()
         sync(device)
-    # device-side events, without user annotations (``Optimizer.step#Adam.step`` spans the
-    # optimizer's kernels and the gaps between them)
-    kernels = [e for e in prof.events() if e.device_type == DeviceType.CUDA
-               and not getattr(e, 'is_user_annotation', False) and '#' not in e.name]
+    if device.type == 'cuda':
+        # device-side events, without user annotations (``Optimizer.step#Adam.step`` spans the
+        # optimizer's kernels and the gaps between them)
+        kernels = [(e.name, e.time_range.elapsed_us()) for e in prof.events()
+                   if e.device_type == DeviceType.CUDA
+                   and not getattr(e, 'is_user_annotation', False) and '#' not in e.name]
+        group_of = kernel_group
+    else:
+        optim_us = sum(e.cpu_time_total for e in prof.key_averages()
+                       if e.key.startswith('Optimizer.step#'))
+        ops = [(e.key, e.self_cpu_time_total) for e in prof.key_averages()
+               if e.key.startswith('aten::') or e.key.startswith('mkldnn')]
+        # the optimizer's operators are counted once, as 'optimizer' (their names are the
+        # generic element-wise ones)
+        kernels = ops + ([('adam (Optimizer.step)', optim_us)] if optim_us else [])
+        total_ops = sum(us for _, us in ops)
+        scale = (total_ops - optim_us) / total_ops if total_ops else 1.0
+        kernels = [(n, us * scale) if not n.startswith('adam') else (n, us) for n, us in kernels]
+        group_of = cpu_op_group
     groups: Dict[str, float] = {}
-    for e in kernels:
-        g = kernel_group(e.name)
-        groups[g] = groups.get(g, 0.0) + e.time_range.elapsed_us()
+    for name, us in kernels:
+        g = group_of(name)
+        groups[g] = groups.get(g, 0.0) + us
     busy_us = sum(groups.values())
     top: Dict[str, float] = {}
-    for e in kernels:
-        top[e.name] = top.get(e.name, 0.0) + e.time_range.elapsed_us()
+    for name, us in kernels:
+        top[name] = top.get(name, 0.0) + us
     return dict(kernel_ms_per_step=busy_us / 1e3 / steps, kernels_per_step=len(kernels) / steps,
                 groups_ms_per_step={k: v / 1e3 / steps for k, v in
                                     sorted(groups.items(), key=lambda kv: -kv[1])},
                 top_kernels_ms_per_step=[(k[:90], v / 1e3 / steps) for k, v in
                                          sorted(top.items(), key=lambda kv: -kv[1])[:8]])
+
+
+def cpu_op_group(name: str) -> str:
+    n = name.lower()
+    if n.startswith('adam'):
+        return 'optimizer'
+    if 'conv' in n:
+        return 'convolution (fwd + bwd)'
+    if 'batch_norm' in n:
+        return 'batch norm (fwd + bwd)'
+    if 'threshold' in n or 'relu' in n:
+        return 'relu (fwd + bwd)'
+    if 'upsample' in n:
+        return 'upsample'
+    if any(k in n for k in ('copy', 'contiguous', 'clone', 'to_dense', 'reorder')):
+        return 'layout/copy'
+    if any(k in n for k in ('add', 'mul', 'sum', 'div', 'fill', 'zero')):
+        return 'elementwise/reduce'
+    return 'other'
 
 
 # ----------------------------------------------------------------------------- report
@@ -507,7 +548,7 @@ def main(argv=None) -> dict:
             s.times.append(run_timed(s, args.iters, device))
         print(f'[bench] round {r + 1}/{args.rounds} done', flush=True)
     profiles = {}
-    if args.profile and on_gpu:
+    if args.profile:
         wanted = args.profile.split(',')
         for s in settings:
             if 'all' in wanted or s.key in wanted:
@@ -595,7 +636,8 @@ def main(argv=None) -> dict:
         print(f'\n## {title}\n')
         print(fmt_table(headers, rows))
     if profiles:
-        print('\n## Profile (torch.profiler; GPU kernel time against the timed step)\n')
+        print('\n## Profile (torch.profiler; ' + ('GPU kernel' if on_gpu else "operators' own CPU")
+              + ' time against the timed step)\n')
         rows = []
         for key, pr in profiles.items():
             kind, m, mode = key.split('/')
@@ -605,7 +647,9 @@ def main(argv=None) -> dict:
                          f'{100 * pr["kernel_ms_per_step"] / r["step_ms"]:.0f}%',
                          f'{pr["kernels_per_step"]:.0f}', groups])
         print(fmt_table(['setting', 'ms/step (timed)', 'GPU kernel ms/step', 'GPU busy',
-                         'kernels/step', 'kernel ms/step by group'], rows))
+                         'kernels/step', 'kernel ms/step by group'] if on_gpu else
+                        ['setting', 'ms/step (timed)', 'operator ms/step (self CPU)',
+                         'of the step', 'operators', 'operator ms/step by group'], rows))
         for key, pr in profiles.items():
             print(f'\ntop kernels of {key} (ms/step):')
             for name, ms in pr['top_kernels_ms_per_step']:
