@@ -31,11 +31,12 @@ does, from the data set's ``get_data_info`` (counted: its time is the first shar
 data loader worker of an MMEngine run, torch uses one thread (PyTorch's worker loop sets it)
 and OpenCV none of its own (MMEngine's ``env_cfg.mp_cfg.opencv_num_threads=0``);
 ``--threads N`` gives both N instead.
-The table gives the median samples/s per process, the ratios to MMPose's pipeline and to
-the same pipeline with MMPose's transforms, and the median share of each transform, which
-shows what limits the throughput. ``--components`` adds the milliseconds of the operations
-behind those shares (decoding, the warp from a flipped view, encoding, packing).
-``--json PATH`` writes it all.
+
+The table gives the median samples/s per process, the ratios to MMPose's pipeline (with the
+range of the ratios within a round) and to the same pipeline with MMPose's transforms, and
+the median share of each step, which shows what limits the throughput. ``--components``
+adds the milliseconds of the operations behind those shares (decoding, the warp from a
+flipped view, encoding, packing). ``--json PATH`` writes it all.
 """
 import os
 
@@ -264,7 +265,9 @@ def main(argv=None) -> dict:
         split = [statistics.median(s[k] for s in shares[name]) for k in range(len(ts) + 1)]
         names = ['get_data_info'] + [type(t).__name__ for t in ts]
         steps = ', '.join(f'{n} {100 * s:.0f}%' for n, s in zip(names, split))
-        print(f'| {name} | {rate:.1f} | {rate / base:.2f}x | {rate / same:.2f}x | {steps} |')
+        per_round = [r / b for r, b in zip(rates[name], rates[base_name])]
+        span = '' if name == base_name else f' ({min(per_round):.2f}-{max(per_round):.2f})'
+        print(f'| {name} | {rate:.1f} | {rate / base:.2f}x{span} | {rate / same:.2f}x | {steps} |')
         out['results'][name] = dict(samples_per_s=rate, rounds=rates[name],
                                     vs_mmpose=rate / base, vs_mmpose_transforms=rate / same,
                                     share_by_step=dict(zip(names, split)))
