@@ -1,0 +1,121 @@
+"""The compiled inference path (``compile_for_inference``) leaves the heatmaps equal.
+
+Issue 8: max abs heatmap difference <= 1e-4 against the plain model. The model is the small
+HRNet of ``configs/sample`` (the whole ``TopdownPoseEstimator``, as configs build it) at its
+128x96 input, with realistic weights (He-normal convolutions, norm statistics of a
+calibration batch, heatmaps scaled to a maximum of ~1, as in ``test_fuse_bn.py``): a real
+TorchInductor compilation with freezing, not a mock, in about 10-30 s on 2 cores.
+"""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from torch import nn
+
+from hrnet_ext.models.fuse_bn import compile_for_inference
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_CONFIG = osp.join(REPO, 'configs', 'sample', 'hrnet_tiny_coco-sample_128x96.py')
+TOL = 1e-4
+
+
+@pytest.fixture(scope='module')
+def tiny():
+    """The sample config's estimator with realistic weights, and a batch of 2 inputs."""
+    from mmpose.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        model = MODELS.build(Config.fromfile(TINY_CONFIG).model)
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_in = m.weight[0].numel()
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * (2 / fan_in)**0.5)
+                if m.bias is not None:
+                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+            elif isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+                m.reset_running_stats()
+                m.momentum = None  # cumulative: the statistics of the calibration batch
+        model.train()(torch.rand(4, 3, 128, 96, generator=gen), None, mode='tensor')
+        x = torch.rand(2, 3, 128, 96, generator=gen)
+        scale = model.eval()(x, None, mode='tensor').abs().max()
+        model.head.final_layer.weight.div_(scale)
+        model.head.final_layer.bias.div_(scale)
+        ref = model(x, None, mode='tensor')
+    assert ref.abs().max() > 0.5  # heatmaps of order 1: the bound means something
+    return model, x, ref
+
+
+def snapshot(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_inductor_heatmaps_equal_with_prepacked_convolutions(tiny):
+    import torch._inductor.config as inductor_config
+    from torch._inductor.utils import run_and_get_code
+    model, x, ref = tiny
+    before, freezing = snapshot(model), inductor_config.freezing
+    fast, codes = run_and_get_code(compile_for_inference, model, x)
+    # freezing took effect: the convolutions run as oneDNN's prepacked pointwise-fused
+    # convolutions, not as plain aten convolutions
+    code = '\n'.join(codes)
+    assert 'mkldnn._convolution_pointwise' in code
+    assert 'extern_kernels.convolution(' not in code
+    out = fast(x)
+    assert out.dtype == torch.float32 and out.shape == ref.shape
+    assert (out - ref).abs().max() <= TOL
+    assert fast.compile_seconds.keys() == {tuple(x.shape)}
+    # the model, its weights and mode, and the global inductor config are as they were
+    assert inductor_config.freezing == freezing
+    assert not model.training
+    assert any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    after = snapshot(model)
+    assert after.keys() == before.keys()
+    assert all(torch.equal(after[k], before[k]) for k in before)
+    # a contiguous and a channels_last input give the same heatmaps
+    assert torch.equal(fast(x.contiguous(memory_format=torch.channels_last)), out)
+
+
+def test_inductor_bf16_runs_and_returns_float32(tiny):
+    """bf16 is not equal (benchmarks/bf16_accuracy.py reports by how much); here: it runs."""
+    model, x, ref = tiny
+    fast = compile_for_inference(model, x, bf16=True)
+    out = fast(x)
+    assert out.dtype == torch.float32 and out.shape == ref.shape
+    assert torch.isfinite(out).all()
+    assert (out - ref).abs().max() < 0.25 * ref.abs().max()
+
+
+def test_jit_backend_heatmaps_equal(tiny):
+    model, x, ref = tiny
+    fast = compile_for_inference(model, x, backend='jit')
+    assert (fast(x) - ref).abs().max() <= TOL
+    assert (fast(x[:1]) - ref[:1]).abs().max() <= TOL  # another batch: traced again
+
+
+def test_plain_module_and_bad_arguments(tiny):
+    model, x, ref = tiny
+    backbone_head = nn.Sequential(model.backbone, model.head).eval()
+    fast = compile_for_inference(backbone_head, x, backend='jit')
+    assert (fast(x) - ref).abs().max() <= TOL  # a plain module: model(x)
+    with pytest.raises(ValueError, match='backend must be one of'):
+        compile_for_inference(model, x, backend='tensorrt')
+    with pytest.raises(ValueError, match='bf16=True needs backend="inductor"'):
+        compile_for_inference(model, x, backend='jit', bf16=True)
+
+
+def test_no_cpp_compiler_is_a_clear_error(tiny, monkeypatch):
+    import torch._inductor.cpp_builder as cpp_builder
+    from torch._inductor.exc import InvalidCxxCompiler
+
+    def no_compiler():
+        raise InvalidCxxCompiler()
+
+    monkeypatch.setattr(cpp_builder, 'get_cpp_compiler', no_compiler)
+    model, x, _ = tiny
+    with pytest.raises(RuntimeError, match='needs a C\\+\\+ compiler.*backend="jit"'):
+        compile_for_inference(model, x)
