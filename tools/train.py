@@ -73,6 +73,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
               flush=True)
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if args.compile == 'reduce-overhead':  # CUDA graphs: mark where each iteration begins
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type=f'hrnet_ext.{CudaGraphStepHook.__name__}')]
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.show_dir is not None:
@@ -111,8 +114,6 @@ def main(argv=None) -> int:
     strict_checkpoint_loading(runner, allow_partial=args.partial_load)
     if args.compile:
         parts = compile_model(runner.model, mode=args.compile, backend=args.compile_backend)
-        if args.compile == 'reduce-overhead':
-            runner.register_hook(CudaGraphStepHook())
         runner.logger.info(f'--compile {args.compile}: {", ".join(parts)} compiled; the first '
                            'iterations (and the first validation) compile and are slow')
     try:
