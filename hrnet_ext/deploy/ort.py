@@ -23,20 +23,41 @@ from .onnx_export import INPUT_NAME
 class OrtSession:
     """An ONNX Runtime session on the CPU or, with ``device='cuda...'``, the GPU.
 
+    Session options (measured on HRNet-W32, 2 shared cores, ``docs/benchmarks.md``): all
+    graph optimisations (``ORT_ENABLE_ALL``, ONNX Runtime's default, which on x86 turns the
+    convolutions into NCHWc-blocked ones with the ReLU and the residual sum fused: 1.4x the
+    ``ORT_ENABLE_EXTENDED`` level at batch 16), sequential execution, and intra-op worker
+    threads that do **not** spin while waiting (``session.intra_op.allow_spinning = 0``;
+    ONNX Runtime's own default spins). Spinning buys a little latency on an idle machine and
+    costs much on a shared one (W32 at batch 1 with other jobs running: 1.33x MMPose's
+    eager model without spinning, 0.77x with), and it matches torch's
+    ``OMP_WAIT_POLICY=PASSIVE`` of the benchmarks and tests.
+
     Args:
         onnx_file: The exported network (:func:`hrnet_ext.deploy.export_onnx`).
         device: ``'cpu'`` or ``'cuda'`` / ``'cuda:N'``. The CUDA provider needs the
             ``onnxruntime-gpu`` package; without it ONNX Runtime falls back to the CPU,
             which ``providers`` shows.
+        threads: Intra-op threads (``None``: ONNX Runtime's default, one per physical core).
+        spinning: Let idle worker threads spin (ONNX Runtime's default) instead of sleeping.
     """
 
-    def __init__(self, onnx_file: str, device: str = 'cpu') -> None:
+    def __init__(self, onnx_file: str, device: str = 'cpu', threads: Optional[int] = None,
+                 spinning: bool = False) -> None:
         import onnxruntime as ort
         providers: list = ['CPUExecutionProvider']
         if device.startswith('cuda'):
             device_id = int(device.split(':')[1]) if ':' in device else 0
             providers.insert(0, ('CUDAExecutionProvider', dict(device_id=device_id)))
-        self.session = ort.InferenceSession(str(onnx_file), providers=providers)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        if threads:
+            options.intra_op_num_threads = threads
+        options.add_session_config_entry('session.intra_op.allow_spinning',
+                                         '1' if spinning else '0')
+        self.options = options
+        self.session = ort.InferenceSession(str(onnx_file), options, providers=providers)
         self.providers = self.session.get_providers()
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:

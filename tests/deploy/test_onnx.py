@@ -126,3 +126,20 @@ def test_export_tool_fails_on_a_tolerance_it_cannot_meet(tiny_checkpoint, tmp_pa
     rc = export_onnx.main([TINY_CONFIG, tiny_checkpoint, '--out', str(tmp_path / 'a.onnx'),
                            '--atol', '0'])
     assert rc == 1
+
+
+def test_session_options(exported):
+    """All graph optimisations, sequential, worker threads that sleep instead of spinning."""
+    import onnxruntime as ort
+
+    from hrnet_ext.deploy import OrtSession
+    _, onnx_file = exported
+    session = OrtSession(onnx_file)
+    opts = session.options
+    assert opts.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    assert opts.execution_mode == ort.ExecutionMode.ORT_SEQUENTIAL
+    assert opts.get_session_config_entry('session.intra_op.allow_spinning') == '0'
+    assert opts.intra_op_num_threads == 0  # ONNX Runtime's default: one per physical core
+    spin = OrtSession(onnx_file, threads=1, spinning=True).options
+    assert spin.get_session_config_entry('session.intra_op.allow_spinning') == '1'
+    assert spin.intra_op_num_threads == 1
