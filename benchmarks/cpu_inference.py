@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""CPU inference of HRNet pose networks: ours (eager, BN folded + channels_last, ONNX Runtime,
-bf16) against MMPose's built-in HRNet with the same weights, in one run.
+"""CPU inference of HRNet pose networks: ours (eager, BN folded + channels_last, compiled, ONNX
+Runtime, bf16) against MMPose's built-in HRNet with the same weights, in one run.
 
     python benchmarks/cpu_inference.py          # W32 256x192 and 384x288, W48 384x288; batch 1, 16
     python benchmarks/cpu_inference.py --quick  # W32 at 128x96, batch 1 and 2: checks the script
@@ -21,18 +21,35 @@ normalised float input, no flip test, no decoding) under ``torch.inference_mode`
 * ``ours``: our model, eager fp32;
 * ``ours-fused-cl``: ours with BN folded into the convolutions
   (:func:`hrnet_ext.models.fuse_bn.optimize_for_inference`) and channels_last;
-* ``ours-ort``: ours exported to ONNX (TorchScript exporter, opset 17, dynamic batch) and run
-  by ONNX Runtime's CPU provider (graph optimisations on, threads = torch's);
+* ``ours-compiled``: :func:`hrnet_ext.models.fuse_bn.compile_for_inference`: the folded
+  channels_last copy compiled by TorchInductor with freezing (oneDNN convolutions with
+  prepacked weights, bias + addition + ReLU fused in); compiled once per batch size before
+  the timed rounds, the compile time printed separately (needs a C++ compiler);
+* ``ours-compiled-bf16``: the same under bfloat16 autocast (weights cast once, at freezing);
+* ``ours-ort``: ours exported to ONNX (TorchScript exporter, opset 17, dynamic batch; the
+  exporter folds the batch norms itself) and run by ONNX Runtime's CPU provider with
+  :class:`hrnet_ext.deploy.OrtSession`'s options: all graph optimisations (x86: NCHWc
+  convolutions with fused activations and sums), intra-op threads = torch's, sequential
+  execution, worker threads not spinning (the deploy default; see ``ours-ort-spin``);
 * ``ours-bf16``: ``ours-fused-cl`` under ``torch.autocast('cpu', torch.bfloat16)``; its
   difference is reported as the max heatmap difference and the mean keypoint (heatmap
   argmax) displacement in heatmap pixels.
+
+Not in the default list: ``ours-jit`` (``compile_for_inference(backend='jit')``: TorchScript
+trace + freeze + optimize_for_inference) and ``ours-ort-spin`` (ONNX Runtime with its own
+default of spinning worker threads).
 
 Rounds interleave the variants (mmpose, mmpose-cl, ours, ...) after a warm-up, so a load
 change on a shared machine hits all of them; each round runs ``--iters`` batches (default:
 enough for about 16 images). The table gives the median time per batch, images/s, the spread
 (max - min) / median over rounds, the ratio to ``mmpose`` (speed-up, > 1 is faster) and the
-max absolute heatmap difference to ``mmpose``. ``--profile VARIANT`` prints torch.profiler's
-top operators for one (config, batch, variant) after timing. ``--json PATH`` writes everything.
+max absolute heatmap difference to ``mmpose``, and the convolutions' multiply-adds per second
+(GMAC/s: the model's Conv2d multiply-adds, counted with hooks, over the median time).
+``--profile VARIANT`` prints torch.profiler's top operators for one (config, batch, variant)
+after timing. ``--conv-reference`` times, after each setting, lone 3x3 convolutions of the
+network's own branch shapes (same batch, channels_last, oneDNN, fp32 and bf16), interleaved:
+how fast the convolutions that take 95 % of the time can run here at best.
+``--json PATH`` writes everything.
 """
 import os
 
@@ -61,7 +78,10 @@ for path in (REPO, osp.join(REPO, 'benchmarks')):
     if path not in sys.path:  # run from a checkout without installing
         sys.path.insert(0, path)
 
-VARIANTS = ('mmpose', 'mmpose-cl', 'ours', 'ours-fused-cl', 'ours-ort', 'ours-bf16')
+VARIANTS = ('mmpose', 'mmpose-cl', 'ours', 'ours-fused-cl', 'ours-compiled', 'ours-ort',
+            'ours-bf16', 'ours-compiled-bf16')
+OPTIONAL = ('ours-jit', 'ours-ort-spin')
+COMPILED = ('ours-compiled', 'ours-compiled-bf16', 'ours-jit')
 FULL = (('hrnet_w32_coco_256x192.py', None), ('hrnet_w32_coco_384x288.py', None),
         ('hrnet_w48_coco_384x288.py', None))
 QUICK = (('hrnet_w32_coco_256x192.py', (128, 96)), )
@@ -75,7 +95,8 @@ def parse_args(argv=None):
     p.add_argument('--configs', default=None,
                    help='comma list of config files under configs/ (default: the three)')
     p.add_argument('--batches', default=None, help='comma list (default 1,16; quick 1,2)')
-    p.add_argument('--variants', default=','.join(VARIANTS), help=f'comma list of {VARIANTS}')
+    p.add_argument('--variants', default=','.join(VARIANTS),
+                   help=f'comma list of {VARIANTS + OPTIONAL}')
     p.add_argument('--rounds', type=int, default=None, help='interleaved rounds (default 5)')
     p.add_argument('--iters', type=int, default=None,
                    help='batches per round (default: ceil(16 / batch))')
@@ -83,6 +104,8 @@ def parse_args(argv=None):
     p.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
     p.add_argument('--profile', default=None,
                    help='VARIANT: torch.profiler top operators of that variant, every setting')
+    p.add_argument('--conv-reference', action='store_true',
+                   help='also time lone 3x3 convolutions of the branch shapes (fp32, bf16)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--json', default=None, help='also write the results to this file')
     return p.parse_args(argv)
@@ -142,9 +165,9 @@ def build_pair(config: str, input_size: Optional[Tuple[int, int]], seed: int):
     return ours.eval(), mmpose.eval(), (h, w)
 
 
-def export_ort(model: nn.Module, h: int, w: int, threads: int):
+def export_ort(model: nn.Module, h: int, w: int, threads: int, spinning: bool = False):
     """An ONNX Runtime session of ``model``'s network (fp32, dynamic batch)."""
-    import onnxruntime as ort
+    from hrnet_ext.deploy import OrtSession
     tmp = tempfile.NamedTemporaryFile(suffix='.onnx', delete=False)
     tmp.close()
     with warnings.catch_warnings():
@@ -153,18 +176,18 @@ def export_ort(model: nn.Module, h: int, w: int, threads: int):
                           input_names=['input'], output_names=['heatmaps'],
                           dynamic_axes={'input': {0: 'batch'}, 'heatmaps': {0: 'batch'}},
                           opset_version=17, do_constant_folding=True, dynamo=False)
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(tmp.name, opts, providers=['CPUExecutionProvider'])
+    session = OrtSession(tmp.name, threads=threads, spinning=spinning).session
     os.unlink(tmp.name)
     return session
 
 
 def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int, w: int
                  ) -> Dict[str, Callable[[torch.Tensor], torch.Tensor]]:
-    """One ``x -> heatmaps`` function per variant (inputs contiguous NCHW float32)."""
-    from hrnet_ext.models.fuse_bn import optimize_for_inference
+    """One ``x -> heatmaps`` function per variant (inputs contiguous NCHW float32), in the
+    order of ``variants``. The compiled ones (:data:`COMPILED`) are
+    :class:`~hrnet_ext.models.fuse_bn.CompiledInference` objects that compile on their first
+    call per batch size (``main`` makes that call before timing)."""
+    from hrnet_ext.models.fuse_bn import CompiledInference, optimize_for_inference
     cl = torch.channels_last
     runners = {}
     if 'mmpose' in variants:
@@ -180,16 +203,23 @@ def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int
     if 'ours-fused-cl' in variants:
         runners['ours-fused-cl'] = lambda x: fast(x.contiguous(memory_format=cl), None,
                                                   mode='tensor')
-    if 'ours-ort' in variants:
-        session = export_ort(ours, h, w, torch.get_num_threads())
-        runners['ours-ort'] = lambda x: torch.from_numpy(
-            session.run(None, {'input': x.numpy()})[0])
+    if 'ours-compiled' in variants:
+        runners['ours-compiled'] = CompiledInference(ours, 'inductor', False, True, True)
+    for name, spinning in (('ours-ort', False), ('ours-ort-spin', True)):
+        if name in variants:
+            session = export_ort(ours, h, w, torch.get_num_threads(), spinning)
+            runners[name] = (lambda s: lambda x: torch.from_numpy(
+                s.run(None, {'input': x.numpy()})[0]))(session)
     if 'ours-bf16' in variants:
         def bf16(x):
             with torch.autocast('cpu', dtype=torch.bfloat16):
                 return fast(x.contiguous(memory_format=cl), None, mode='tensor').float()
         runners['ours-bf16'] = bf16
-    return runners
+    if 'ours-compiled-bf16' in variants:
+        runners['ours-compiled-bf16'] = CompiledInference(ours, 'inductor', True, True, True)
+    if 'ours-jit' in variants:
+        runners['ours-jit'] = CompiledInference(ours, 'jit', False, True, True)
+    return {v: runners[v] for v in variants if v in runners}
 
 
 # ----------------------------------------------------------------------------- timing
@@ -230,6 +260,60 @@ def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, ite
     return results
 
 
+def conv_macs_per_image(model: nn.Module, h: int, w: int) -> int:
+    """Multiply-adds of the Conv2d layers of ``model(x, None, mode='tensor')`` for one image."""
+    total = [0]
+
+    def hook(m, inputs, out):
+        total[0] += m.weight.numel() * out[0, 0].numel()
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, nn.Conv2d)]
+    try:
+        with torch.inference_mode():
+            model(torch.zeros(1, 3, h, w), None, mode='tensor')
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total[0]
+
+
+def conv_reference(model: nn.Module, batch: int, h: int, w: int, rounds: int) -> List[dict]:
+    """GMAC/s of a lone 3x3 convolution (+ bias) at each branch's width and resolution.
+
+    The residual blocks' 3x3 convolutions are most of HRNet's multiply-adds; timing one alone,
+    channels_last, at the setting's batch, in fp32 and in bf16 (interleaved, median of
+    ``rounds``), shows how fast oneDNN runs those shapes here with nothing around them.
+    """
+    import torch.nn.functional as F
+    widths = list(model.backbone.extra['stage4']['num_channels'])
+    gen = torch.Generator().manual_seed(0)
+    cases = []
+    for b, c in enumerate(widths):
+        hb, wb = h // 4 >> b, w // 4 >> b
+        x = torch.randn(batch, c, hb, wb, generator=gen).contiguous(
+            memory_format=torch.channels_last)
+        wt = (torch.randn(c, c, 3, 3, generator=gen) * 0.05).contiguous(
+            memory_format=torch.channels_last)
+        bias = torch.randn(c, generator=gen)
+        macs = batch * c * c * 9 * hb * wb
+        cases.append((f'{c} ch, {hb}x{wb}', macs, (x, wt, bias),
+                      (x.bfloat16(), wt.bfloat16(), bias.bfloat16())))
+    times = {(case[0], dt): [] for case in cases for dt in ('fp32', 'bf16')}
+    with torch.inference_mode():
+        for r in range(rounds + 1):  # the first round warms up
+            for shape, macs, fp32, bf16 in cases:
+                for dt, (x, wt, bias) in (('fp32', fp32), ('bf16', bf16)):
+                    reps = max(1, int(2e8 // macs))  # ~0.2 G multiply-adds per timing
+                    t0 = time.perf_counter()
+                    for _ in range(reps):
+                        F.conv2d(x, wt, bias, padding=1)
+                    if r:
+                        times[(shape, dt)].append(macs * reps / (time.perf_counter() - t0))
+    return [dict(shape=shape, **{dt: statistics.median(times[(shape, dt)]) / 1e9
+                                 for dt in ('fp32', 'bf16')}) for shape, *_ in cases]
+
+
 def profile_runner(fn: Callable, x: torch.Tensor, steps: int = 2, top: int = 12) -> str:
     from torch.profiler import ProfilerActivity, profile
     with torch.inference_mode():
@@ -258,9 +342,17 @@ def main(argv=None) -> dict:
     batches = [int(b) for b in (args.batches or ('1,2' if args.quick else '1,16')).split(',')]
     rounds = args.rounds or (2 if args.quick else 5)
     variants = [v.strip() for v in args.variants.split(',')]
-    unknown = set(variants) - set(VARIANTS)
+    unknown = set(variants) - set(VARIANTS + OPTIONAL)
     if unknown:
-        raise SystemExit(f'unknown variants {sorted(unknown)}; choose from {VARIANTS}')
+        raise SystemExit(f'unknown variants {sorted(unknown)}; choose from '
+                         f'{VARIANTS + OPTIONAL}')
+    if any(v in COMPILED and v != 'ours-jit' for v in variants):
+        from hrnet_ext.models.fuse_bn import check_cpp_compiler
+        try:
+            check_cpp_compiler()
+        except RuntimeError as exc:
+            print(f'skipping the inductor variants: {exc}', flush=True)
+            variants = [v for v in variants if v not in COMPILED or v == 'ours-jit']
 
     import mmpose
     try:
@@ -268,7 +360,7 @@ def main(argv=None) -> dict:
         ort_version = onnxruntime.__version__
     except ImportError:
         ort_version = None
-        variants = [v for v in variants if v != 'ours-ort']
+        variants = [v for v in variants if not v.startswith('ours-ort')]
     header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
               f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch '
               f'{torch.__version__} ({torch.get_num_threads()} threads, '
@@ -276,17 +368,32 @@ def main(argv=None) -> dict:
               f', onnxruntime {ort_version}; {rounds} interleaved rounds, median')
     print(header, flush=True)
     results = dict(header=header, settings=[])
-    rows = []
+    rows, compile_rows, conv_rows = [], [], []
     for config, size in settings:
         ours, mm, (h, w) = build_pair(config, size, args.seed)
         runners = make_runners(variants, ours, mm, h, w)
+        macs = conv_macs_per_image(ours, h, w)
         name = f'{config.split("_coco")[0].replace("hrnet_", "").upper()} {h}x{w}'
         for batch in batches:
             x = torch.rand(batch, 3, h, w, generator=torch.Generator().manual_seed(1))
             iters = args.iters or max(1, -(-16 // batch))
+            compile_s = {}
+            for v in runners:  # compile (one forward included) outside the timed rounds
+                if v in COMPILED:
+                    with torch.inference_mode():
+                        runners[v](x)
+                    compile_s[v] = runners[v].compile_seconds[tuple(x.shape)]
+                    compile_rows.append([name, str(batch), v, f'{compile_s[v]:.1f}'])
+                    print(f'{name} batch {batch}: {v} compiled in {compile_s[v]:.1f} s '
+                          '(one forward included)', flush=True)
             res = time_setting(runners, x, rounds, iters, args.warmup)
+            for v, r in res.items():
+                r['gmac_per_s'] = macs * batch / r['s_per_batch'] / 1e9
+                if v in compile_s:
+                    r['compile_s'] = compile_s[v]
             results['settings'].append(dict(config=config, input=(h, w), batch=batch,
-                                            iters=iters, results=res))
+                                            iters=iters, conv_macs_per_image=macs,
+                                            results=res))
             base = res.get('mmpose')
             for v, r in res.items():
                 ratio = f'{base["s_per_batch"] / r["s_per_batch"]:.2f}x' if base else '-'
@@ -294,8 +401,15 @@ def main(argv=None) -> dict:
                 shift = f'{r["keypoint_shift_px"]:.3f}' if 'keypoint_shift_px' in r else '-'
                 rows.append([name, str(batch), v, f'{1e3 * r["s_per_batch"]:.1f}',
                              f'{r["images_per_s"]:.2f}', f'{100 * r["spread"]:.0f}%', ratio,
-                             diff, shift])
+                             diff, shift, f'{r["gmac_per_s"]:.0f}'])
                 print(' | '.join(rows[-1]), flush=True)
+            if args.conv_reference:
+                ref = conv_reference(ours, batch, h, w, rounds)
+                results['settings'][-1]['conv_reference'] = ref
+                for r in ref:
+                    conv_rows.append([name, str(batch), r['shape'], f'{r["fp32"]:.0f}',
+                                      f'{r["bf16"]:.0f}', f'{r["bf16"] / r["fp32"]:.2f}x'])
+                    print(' | '.join(conv_rows[-1]), flush=True)
             if args.profile and args.profile in runners:
                 print(f'--- profile {name} batch {batch} {args.profile}')
                 print(profile_runner(runners[args.profile], x))
@@ -303,8 +417,16 @@ def main(argv=None) -> dict:
     print()
     print(header)
     print(fmt_table(['model', 'batch', 'variant', 'ms/batch', 'images/s', 'spread',
-                     'speed-up vs mmpose', 'max |diff| vs mmpose', 'keypoint shift (px)'],
-                    rows))
+                     'speed-up vs mmpose', 'max |diff| vs mmpose', 'keypoint shift (px)',
+                     'conv GMAC/s'], rows))
+    if compile_rows:
+        print()
+        print(fmt_table(['model', 'batch', 'variant', 'compile s (first call, not timed)'],
+                        compile_rows))
+    if conv_rows:
+        print()
+        print(fmt_table(['model', 'batch', 'lone 3x3 convolution (channels_last)',
+                         'fp32 GMAC/s', 'bf16 GMAC/s', 'bf16 / fp32'], conv_rows))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(results, f, indent=1)
