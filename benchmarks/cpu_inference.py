@@ -43,7 +43,10 @@ Rounds interleave the variants (mmpose, mmpose-cl, ours, ...) after a warm-up, s
 change on a shared machine hits all of them; each round runs ``--iters`` batches (default:
 enough for about 16 images). The table gives the median time per batch, images/s, the spread
 (max - min) / median over rounds, the ratio to ``mmpose`` (speed-up, > 1 is faster) and the
-max absolute heatmap difference to ``mmpose``, and the convolutions' multiply-adds per second
+max absolute heatmap difference to ``mmpose``, the fastest round and the ratio of the fastest
+rounds (on a shared machine load only ever adds time, so the best round is the closest to
+the quiet speed; a load change inside a round can hit some variants and not others, which the
+medians of few rounds do not undo), and the convolutions' multiply-adds per second
 (GMAC/s: the model's Conv2d multiply-adds, counted with hooks, over the median time).
 ``--profile VARIANT`` prints torch.profiler's top operators for one (config, batch, variant)
 after timing. ``--conv-reference`` times, after each setting, lone 3x3 convolutions of the
@@ -250,7 +253,7 @@ def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, ite
     results = {}
     for name, ts in times.items():
         med = statistics.median(ts)
-        r = dict(s_per_batch=med, images_per_s=x.shape[0] / med,
+        r = dict(s_per_batch=med, images_per_s=x.shape[0] / med, best_s_per_batch=min(ts),
                  spread=(max(ts) - min(ts)) / med, rounds=ts)
         if ref is not None:
             r['max_abs_diff'] = float((outs[name].float() - ref).abs().max())
@@ -397,10 +400,13 @@ def main(argv=None) -> dict:
             base = res.get('mmpose')
             for v, r in res.items():
                 ratio = f'{base["s_per_batch"] / r["s_per_batch"]:.2f}x' if base else '-'
+                best = (f'{base["best_s_per_batch"] / r["best_s_per_batch"]:.2f}x' if base
+                        else '-')
                 diff = f'{r["max_abs_diff"]:.1e}' if 'max_abs_diff' in r else '-'
                 shift = f'{r["keypoint_shift_px"]:.3f}' if 'keypoint_shift_px' in r else '-'
                 rows.append([name, str(batch), v, f'{1e3 * r["s_per_batch"]:.1f}',
                              f'{r["images_per_s"]:.2f}', f'{100 * r["spread"]:.0f}%', ratio,
+                             f'{1e3 * r["best_s_per_batch"]:.1f}', best,
                              diff, shift, f'{r["gmac_per_s"]:.0f}'])
                 print(' | '.join(rows[-1]), flush=True)
             if args.conv_reference:
@@ -417,7 +423,8 @@ def main(argv=None) -> dict:
     print()
     print(header)
     print(fmt_table(['model', 'batch', 'variant', 'ms/batch', 'images/s', 'spread',
-                     'speed-up vs mmpose', 'max |diff| vs mmpose', 'keypoint shift (px)',
+                     'speed-up vs mmpose', 'best ms/batch', 'speed-up (best rounds)',
+                     'max |diff| vs mmpose', 'keypoint shift (px)',
                      'conv GMAC/s'], rows))
     if compile_rows:
         print()
