@@ -16,7 +16,7 @@ either class::
     >>> [s['type'] for s in with_mmpose_types(steps)]
     ['LoadImage', 'TopdownAffine']
 
-Pure Python (no imports): conftest files and tools can use it before anything is built.
+The module itself imports nothing (only its package, :mod:`hrnet_ext.datasets`, does).
 """
 from typing import Any, Dict, List, Sequence
 
