@@ -114,11 +114,12 @@ def shrink_input(cfg, input_size: Tuple[int, int]) -> None:
     Heatmaps stay at 1/4 of the input. Tests use it where the point does not depend on
     the input size, because HRNet on this CPU takes about 0.3 s per 256x192 image.
     """
+    from hrnet_ext.datasets.transform_names import mmpose_type
     w, h = input_size
 
     def visit(node):
         if isinstance(node, dict):
-            if node.get('type') == 'TopdownAffine':
+            if mmpose_type(node.get('type')) == 'TopdownAffine':  # MMPose's or ours
                 node['input_size'] = (w, h)
             if node.get('type') in ('MSRAHeatmap', 'UDPHeatmap'):
                 node['input_size'] = (w, h)

@@ -11,9 +11,10 @@ model = dict(head=dict(decoder=codec))
 
 
 def with_codec(pipeline):
-    """The recipe's pipeline with this codec (a function: dropped from the config)."""
-    new = dict(TopdownAffine=dict(input_size=codec['input_size']), GenerateTarget=dict(encoder=codec))
-    return [dict(step, **new.get(step['type'], {})) for step in pipeline]
+    """The recipe's pipeline with this codec: the crop's input_size and the target's encoder,
+    whichever class takes them (a function: dropped from the config)."""
+    new = dict(input_size=codec['input_size'], encoder=codec)
+    return [dict(step, **{k: v for k, v in new.items() if k in step}) for step in pipeline]
 
 
 data_root = '{{$HRNET_EXT_AP10K_ROOT:data/ap10k/}}'.rstrip('/') + '/'

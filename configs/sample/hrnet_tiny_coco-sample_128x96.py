@@ -37,15 +37,15 @@ train_pipeline = [
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
     dict(type='hrnet_ext.ClippedNormalBBoxTransform', scale_factor=0.35, rotate_factor=45.,
          rotate_prob=0.),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs'),
+    dict(type='hrnet_ext.FastTopdownAffine', input_size=codec['input_size']),
+    dict(type='hrnet_ext.FastGenerateTarget', encoder=codec),
+    dict(type='hrnet_ext.FastPackPoseInputs'),
 ]
 val_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='hrnet_ext.CachedLoadImage'),
     dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs'),
+    dict(type='hrnet_ext.FastTopdownAffine', input_size=codec['input_size']),
+    dict(type='hrnet_ext.FastPackPoseInputs'),
 ]
 
 train_cfg = dict(max_epochs=300, val_interval=50)

@@ -34,11 +34,12 @@ class HeatmapNet(nn.Module):
 
 
 def input_size_of(cfg: Union[Config, ConfigDict]) -> Tuple[int, int]:
-    """The network input ``(w, h)``: the test pipeline's ``TopdownAffine`` size."""
-    for step in cfg.test_dataloader.dataset.pipeline:
-        if step['type'] == 'TopdownAffine':
-            w, h = step['input_size']
-            return int(w), int(h)
+    """The network input ``(w, h)``: the test pipeline's ``TopdownAffine`` size (MMPose's
+    class or ours, ``hrnet_ext.FastTopdownAffine``)."""
+    from hrnet_ext.datasets.transform_names import find_steps
+    for step in find_steps(cfg.test_dataloader.dataset.pipeline, 'TopdownAffine'):
+        w, h = step['input_size']
+        return int(w), int(h)
     raise ValueError('the test pipeline has no TopdownAffine: not a top-down config')
 
 

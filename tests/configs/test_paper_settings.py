@@ -111,8 +111,9 @@ def test_codec_and_test_time(configs, name):
     assert cfg.model.test_cfg == dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True)
     for pipeline in (train_pipeline(cfg), cfg.val_dataloader.dataset.pipeline,
                      cfg.test_dataloader.dataset.pipeline):
-        assert tuple(one_step(pipeline, 'TopdownAffine').input_size) == setting['input']
-    assert one_step(train_pipeline(cfg), 'GenerateTarget').encoder == codec
+        affine = one_step(pipeline, 'hrnet_ext.FastTopdownAffine')  # MMPose's, faster
+        assert tuple(affine.input_size) == setting['input'] and not affine.get('use_udp')
+    assert one_step(train_pipeline(cfg), 'hrnet_ext.FastGenerateTarget').encoder == codec
 
 
 @pytest.mark.parametrize('name', sorted({**COCO, **MPII}))
@@ -138,11 +139,21 @@ def test_augmentation(configs, name):
     else:
         assert (bbox.scale_factor, bbox.rotate_factor, bbox.rotate_prob) == (0.25, 30., 0.6)
         assert not steps(pipeline, 'RandomHalfBody')
+    # the whole train pipeline, in order: MMPose's LoadImage (no image cache in training),
+    # the augmentation, then the faster equal-output crop, target and packing
+    half_body = ['RandomHalfBody'] if name in COCO else []
+    assert [s['type'] for s in pipeline] == [
+        'LoadImage', 'GetBBoxCenterScale', 'RandomFlip', *half_body,
+        'hrnet_ext.ClippedNormalBBoxTransform', 'hrnet_ext.FastTopdownAffine',
+        'hrnet_ext.FastGenerateTarget', 'hrnet_ext.FastPackPoseInputs']
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
         pipeline = loader.dataset.pipeline
         assert one_step(pipeline, 'GetBBoxCenterScale').padding == 1.25
         assert [s['type'] for s in pipeline] == [
-            'LoadImage', 'GetBBoxCenterScale', 'TopdownAffine', 'PackPoseInputs']
+            'hrnet_ext.CachedLoadImage', 'GetBBoxCenterScale', 'hrnet_ext.FastTopdownAffine',
+            'hrnet_ext.FastPackPoseInputs']
+        assert one_step(pipeline, 'hrnet_ext.CachedLoadImage') == dict(
+            type='hrnet_ext.CachedLoadImage')  # LoadImage's defaults, a copy per sample
 
 
 @pytest.mark.parametrize('name', sorted(COCO))

@@ -65,8 +65,8 @@ def test_file_stays_short_and_inherits(name):
                 for t in node.targets if isinstance(t, ast.Name)}
     assert '_base_' in assigned
     # no model, pipeline, schedule or runtime written out: those come from the bases
-    for copied in ('TopdownPoseEstimator', "'LoadImage'", 'optim_wrapper', 'param_scheduler',
-                   'default_hooks', 'data_preprocessor', 'MultiStepLR'):
+    for copied in ('TopdownPoseEstimator', 'LoadImage', 'TopdownAffine', 'optim_wrapper',
+                   'param_scheduler', 'default_hooks', 'data_preprocessor', 'MultiStepLR'):
         assert copied not in text, f'{name} copies {copied}'
 
 
@@ -79,7 +79,17 @@ def test_settings(name, load_sample_config):
     assert cfg.model.test_cfg.flip_test
     for phase in ('train', 'val', 'test'):
         assert cfg[f'{phase}_dataloader'].dataset.type == dataset
-        assert cfg[f'{phase}_dataloader'].dataset.pipeline[0].type == 'LoadImage'
+    # the recipe's pipelines, with the faster equal-output transforms (test_fast_pipelines.py)
+    assert [s.type for s in cfg.train_dataloader.dataset.pipeline][-3:] == [
+        'hrnet_ext.FastTopdownAffine', 'hrnet_ext.FastGenerateTarget',
+        'hrnet_ext.FastPackPoseInputs']
+    assert cfg.train_dataloader.dataset.pipeline[0].type == 'LoadImage'
+    for phase in ('val', 'test'):
+        assert [s.type for s in cfg[f'{phase}_dataloader'].dataset.pipeline] == [
+            'hrnet_ext.CachedLoadImage', 'GetBBoxCenterScale', 'hrnet_ext.FastTopdownAffine',
+            'hrnet_ext.FastPackPoseInputs']
+    assert all(s.input_size == cfg.codec.input_size for phase in ('train', 'val', 'test')
+               for s in cfg[f'{phase}_dataloader'].dataset.pipeline if 'input_size' in s)
     assert cfg.codec.input_size == (256, 256) and cfg.model.head.decoder == cfg.codec
     if name.startswith(('face', 'hand')):  # HRNetV2-W18: every branch, concatenated
         assert cfg.model.backbone.multiscale_output and cfg.model.backbone.arch == 'w18'

@@ -39,6 +39,7 @@ from hrnet_ext.datasets import (
     FastTopdownAffine,
 )
 from hrnet_ext.datasets import fast_transforms as ft
+from hrnet_ext.datasets.transform_names import with_mmpose_types
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / 'tests' / 'data'
@@ -482,26 +483,20 @@ def test_docstring_examples_run():
 
 # --------------------------------------------------------------------------- configs
 
-FAST = dict(LoadImage='hrnet_ext.CachedLoadImage', TopdownAffine='hrnet_ext.FastTopdownAffine',
-            GenerateTarget='hrnet_ext.FastGenerateTarget',
-            PackPoseInputs='hrnet_ext.FastPackPoseInputs')
-
-
-def with_fast_types(pipeline, load='hrnet_ext.CachedLoadImage'):
-    return [dict(step, type=dict(FAST, LoadImage=load).get(step['type'], step['type']))
-            for step in pipeline]
-
-
 def test_paper_config_pipelines_build_and_equal(samples):
-    """The paper's COCO recipe with our names, built by MMEngine under MMPose's scope."""
+    """The paper's COCO recipe, which names our transforms, built by MMEngine under MMPose's
+    scope, against the same pipelines with MMPose's transforms (``with_mmpose_types``)."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / 'configs' / 'hrnet_w32_coco_256x192.py'))
     init_default_scope(cfg.default_scope)
     for phase in ('train', 'val'):
         pipeline = cfg[f'{phase}_dataloader'].dataset.pipeline
-        theirs, ours = Compose(pipeline), Compose(with_fast_types(pipeline))
+        theirs, ours = Compose(with_mmpose_types(pipeline)), Compose(pipeline)
         names = [type(t).__name__ for t in ours.transforms]
-        assert {'CachedLoadImage', 'FastTopdownAffine', 'FastPackPoseInputs'} <= set(names)
+        fast = {'FastTopdownAffine', 'FastPackPoseInputs'} | (
+            {'FastGenerateTarget'} if phase == 'train' else {'CachedLoadImage'})
+        assert fast <= set(names), names
+        assert not fast & {type(t).__name__ for t in theirs.transforms}
         for i, info in enumerate(samples[:12]):
             info = {k: v for k, v in info.items() if k != 'img'}  # decoded by the pipelines
             np.random.seed(i)
@@ -518,18 +513,19 @@ def test_inferencer_with_fast_test_pipeline(tiny_checkpoint, tmp_path):
     from hrnet_ext.apis import MMPoseInferencer
     config = REPO / 'configs' / 'sample' / 'hrnet_tiny_coco-sample_128x96.py'
     cfg = Config.fromfile(str(config))
-    cfg.test_dataloader.dataset.pipeline = with_fast_types(cfg.test_dataloader.dataset.pipeline)
-    fast_config = tmp_path / 'fast.py'
-    cfg.dump(str(fast_config))
+    cfg.test_dataloader.dataset.pipeline = with_mmpose_types(cfg.test_dataloader.dataset.pipeline)
+    mmpose_config = tmp_path / 'mmpose_transforms.py'
+    cfg.dump(str(mmpose_config))
     image = str(DATA / 'coco' / '000000196141.jpg')
     boxes = [np.array([[240, 100, 400, 400], [10, 20, 200, 380], [100, 50, 330, 420]],
                       np.float32)]
     results = []
-    for c in (config, fast_config):
+    for c in (mmpose_config, config):
         inferencer = MMPoseInferencer(pose2d=str(c), pose2d_weights=tiny_checkpoint,
                                       det_model='whole_image', device='cpu')
         names = [type(t).__name__ for t in inferencer.inferencer.pipeline.transforms]
-        assert ('FastTopdownAffine' in names) == (c == fast_config), names
+        assert ('FastTopdownAffine' in names) == (c == config), names
+        assert ('CachedLoadImage' in names) == (c == config), names
         results.append([next(inferencer(x, bboxes=boxes))['predictions'][0]
                         for x in (image, cv2.imread(image))])
     assert_same(results[0], results[1])
