@@ -7,24 +7,32 @@ Times, side by side in interleaved rounds, these pipelines over the person insta
 ``tests/data/coco/test_coco.json`` (12 people in 4 images, MMPose's own test sample):
 
 * ``ours-train`` / ``ours-test``: the config's ``train_dataloader`` / ``val_dataloader``
-  pipelines (the paper's augmentation, ``GenerateTarget`` with the config's codec);
+  pipelines as they are (the paper's augmentation, the config's codec). The configs name our
+  transforms that give MMPose's outputs exactly (``hrnet_ext/datasets/fast_transforms.py``):
+  ``FastTopdownAffine``, ``FastGenerateTarget``, ``FastPackPoseInputs``, and in val / test
+  ``CachedLoadImage``, which decodes an image once for the people of it that follow one
+  another (3 per image here; COCO val2017: 6352 people in 2346 images); training decodes
+  every sample (MMPose's ``LoadImage``);
+* ``ours-train-mmpose-transforms`` / ``ours-test-mmpose-transforms``: the same pipelines with
+  MMPose's transforms in their place (``with_mmpose_types``: ``LoadImage``,
+  ``TopdownAffine``, ``GenerateTarget``, ``PackPoseInputs``), the baseline of the fast
+  transforms (the same augmentation, equal outputs);
+* ``ours-test-no-cache``: ``ours-test`` with MMPose's ``LoadImage`` (an image decoded per
+  sample): the fast transforms alone, without the image cache;
 * ``mmpose-train`` / ``mmpose-test``: MMPose's stock W32 COCO recipe
   (``td-hm_hrnet-w32_8xb64-210e_coco-256x192.py``) at the config's input size;
-* ``fast-train`` / ``fast-test``: the config's pipelines with our transforms that give
-  MMPose's outputs exactly (``hrnet_ext/datasets/fast_transforms.py``):
-  ``FastTopdownAffine``, ``FastGenerateTarget``, ``FastPackPoseInputs``; images are still
-  decoded for every sample, as in training;
-* ``fast-test-cached``: ``fast-test`` with ``CachedLoadImage``, which decodes an image once
-  for the people of it that follow one another (3 per image here; COCO val2017: 6352 people
-  in 2346 images);
 
 and over the 118 detected boxes of ``tests/data/coco/test_coco_det_AP_H_56.json`` (the same
 4 images; the paper evaluates on such boxes, one sample per box, the boxes of an image one
 after the other):
 
 * ``mmpose-test-det``: MMPose's test pipeline (an image decoded per box);
-* ``fast-test-det``: the config's test pipeline with the fast transforms and
-  ``CachedLoadImage`` (an image decoded once per run of boxes).
+* ``ours-test-det``: the config's test pipeline (fast transforms and ``CachedLoadImage``: an
+  image decoded once per run of boxes).
+
+(Before the configs named the fast transforms, ``ours-*`` were MMPose's transforms and the
+fast ones were rows ``fast-train``, ``fast-test``, ``fast-test-cached`` and ``fast-test-det``:
+now ``ours-train``, ``ours-test-no-cache``, ``ours-test`` and ``ours-test-det``.)
 
 A round runs every instance through each pipeline once, starting, as a data loader worker
 does, from the data set's ``get_data_info`` (counted: its time is the first share). As in a
@@ -76,17 +84,6 @@ def mmpose_pipelines(codec: dict):
         dict(type='PackPoseInputs'),
     ]
     return train, test
-
-
-FAST = dict(TopdownAffine='hrnet_ext.FastTopdownAffine',
-            GenerateTarget='hrnet_ext.FastGenerateTarget',
-            PackPoseInputs='hrnet_ext.FastPackPoseInputs')
-
-
-def fast(pipeline, cached_load: bool = False):
-    """``pipeline`` with our equal-output transforms in place of MMPose's."""
-    names = dict(FAST, LoadImage='hrnet_ext.CachedLoadImage') if cached_load else FAST
-    return [dict(step, type=names.get(step['type'], step['type'])) for step in pipeline]
 
 
 def build(pipeline):
@@ -202,7 +199,7 @@ def main(argv=None) -> dict:
     from mmengine.registry import DefaultScope, init_default_scope
     from mmpose.datasets import CocoDataset
 
-    import hrnet_ext.datasets  # noqa: F401  (registers our transforms)
+    from hrnet_ext.datasets import with_fast_types, with_mmpose_types  # registers ours too
 
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(0 if args.threads == 1 else args.threads)
@@ -213,26 +210,29 @@ def main(argv=None) -> dict:
                          data_prefix=dict(img=''), pipeline=[], test_mode=False)
         ours_train = cfg.train_dataloader.dataset.pipeline
         ours_test = cfg.val_dataloader.dataset.pipeline
+        # the same pipelines with MMPose's transforms; the test one without the image cache
+        mmt_train, mmt_test = with_mmpose_types(ours_train), with_mmpose_types(ours_test)
+        no_cache_test = with_fast_types(mmt_test)
         mm_train, mm_test = mmpose_pipelines(cfg.codec)
         # name: (transforms, instances, MMPose's row, the row with MMPose's transforms)
+        mmt = '-mmpose-transforms'
         rows = {
-            'ours-train': (build(ours_train), ds, 'mmpose-train', 'ours-train'),
+            'ours-train': (build(ours_train), ds, 'mmpose-train', 'ours-train' + mmt),
+            'ours-train' + mmt: (build(mmt_train), ds, 'mmpose-train', 'ours-train' + mmt),
             'mmpose-train': (build(mm_train), ds, 'mmpose-train', 'mmpose-train'),
-            'fast-train': (build(fast(ours_train)), ds, 'mmpose-train', 'ours-train'),
-            'ours-test': (build(ours_test), ds, 'mmpose-test', 'ours-test'),
+            'ours-test': (build(ours_test), ds, 'mmpose-test', 'ours-test' + mmt),
+            'ours-test-no-cache': (build(no_cache_test), ds, 'mmpose-test', 'ours-test' + mmt),
+            'ours-test' + mmt: (build(mmt_test), ds, 'mmpose-test', 'ours-test' + mmt),
             'mmpose-test': (build(mm_test), ds, 'mmpose-test', 'mmpose-test'),
-            'fast-test': (build(fast(ours_test)), ds, 'mmpose-test', 'ours-test'),
-            'fast-test-cached': (build(fast(ours_test, cached_load=True)), ds, 'mmpose-test',
-                                 'ours-test'),
         }
         if not args.no_det:
             det = CocoDataset(data_root=SAMPLES, ann_file='test_coco.json', data_mode='topdown',
                               bbox_file=osp.join(SAMPLES, 'test_coco_det_AP_H_56.json'),
                               data_prefix=dict(img=''), pipeline=[], test_mode=True)
+            rows['ours-test-det'] = (build(ours_test), det, 'mmpose-test-det',
+                                     'mmpose-test-det')
             rows['mmpose-test-det'] = (build(mm_test), det, 'mmpose-test-det',
                                        'mmpose-test-det')
-            rows['fast-test-det'] = (build(fast(ours_test, cached_load=True)), det,
-                                     'mmpose-test-det', 'mmpose-test-det')
     np.random.seed(0)
     for ts, insts, _, _ in rows.values():  # warm-up (imports, first decode)
         run_once(ts, insts, [0.0] * (len(ts) + 1))
