@@ -33,6 +33,7 @@ Use them in a pipeline by their prefixed names, with MMPose's arguments::
     dict(type='hrnet_ext.FastPackPoseInputs'),
 """
 import copy as _copy
+import os
 from collections import OrderedDict
 from typing import Dict, Optional, Tuple
 
@@ -357,9 +358,12 @@ class CachedLoadImage(LoadImage):
     For evaluation on detected boxes: MMPose's top-down data sets list the boxes of an
     image one after the other, and each is a sample that loads the image again. Here an
     image is decoded once per run of samples from it (per process: each data loader
-    worker has its own cache). Outputs equal ``LoadImage``'s; the cache is keyed by
-    ``img_path`` only, so a file changed on disk during a run is not read again while it
-    is cached. Samples that bring their own ``img`` are passed to ``LoadImage`` as they are.
+    worker has its own cache). Outputs equal ``LoadImage``'s. The cache is keyed by
+    ``img_path`` and, for a local file, its modification time and size (one ``os.stat``
+    per sample, ~2 us), so a file rewritten under the same name (an inferencer called on
+    ``frame.jpg`` again) is read again; a path that ``os.stat`` cannot see (a remote
+    ``backend_args`` storage) is keyed by its name alone. Samples that bring their own
+    ``img`` are passed to ``LoadImage`` as they are.
 
     Args:
         cache_size: How many decoded images to keep (least recently used dropped first).
@@ -376,14 +380,19 @@ class CachedLoadImage(LoadImage):
             raise ValueError(f'cache_size must be >= 1, got {cache_size}')
         self.cache_size = cache_size
         self.copy = copy
-        self._cache: 'OrderedDict[str, np.ndarray]' = OrderedDict()
+        self._cache: 'OrderedDict[tuple, np.ndarray]' = OrderedDict()
         self.hits = self.misses = 0
 
     def transform(self, results: dict) -> Optional[dict]:
         if 'img' in results:
             return super().transform(results)
         path = results['img_path']
-        img = self._cache.get(path)
+        try:
+            st = os.stat(path)
+            key = (path, st.st_mtime_ns, st.st_size)
+        except (OSError, TypeError, ValueError):  # not a local file: its name alone
+            key = (path, )
+        img = self._cache.get(key)
         if img is None:
             self.misses += 1
             results = super().transform(results)
@@ -391,12 +400,12 @@ class CachedLoadImage(LoadImage):
                 return None
             img = results['img']
             img.flags.writeable = False  # the cache's own array: never handed out writable
-            self._cache[path] = img
+            self._cache[key] = img
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         else:
             self.hits += 1
-            self._cache.move_to_end(path)
+            self._cache.move_to_end(key)
         results['img'] = img.copy() if self.copy else img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]

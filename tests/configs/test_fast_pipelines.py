@@ -218,12 +218,9 @@ def test_inference_topdown_reads_a_rewritten_file_again(tiny_checkpoint, tmp_pat
             got, inference_topdown(model, str(COCO / src), box)[0].pred_instances.keypoints)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    'known: an inferencer keeps its pipeline, and CachedLoadImage keys decoded images by path '
-    'only, so an image file rewritten under the same path between calls is served from the '
-    'cache (the previous image). Fix in CachedLoadImage (key by path + mtime + size) or by '
-    'clearing the cache per inferencer call; then remove this xfail.'))
 def test_inferencer_reads_a_rewritten_file_again(tiny_checkpoint, tmp_path):
+    """An inferencer keeps its pipeline (and CachedLoadImage's cache) between calls: a file
+    rewritten under the same name must be decoded again (the cache key has mtime and size)."""
     import shutil
 
     from hrnet_ext.apis import MMPoseInferencer

@@ -9,6 +9,7 @@ missing them, and :func:`test_comparison_sees_one_changed_value` shows that the 
 fails on a single changed value.
 """
 import copy
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -472,6 +473,20 @@ def test_cached_load_read_only_eviction_and_passthrough(det_infos):
         CachedLoadImage()(dict(img_path='/nonexistent.jpg'))
     with pytest.raises(ValueError):
         CachedLoadImage(cache_size=0)
+
+
+def test_cached_load_reads_a_rewritten_file_again(tmp_path):
+    """Same name, same byte size (uncompressed BMPs of one shape), another modification
+    time: the new pixels, not the cached ones."""
+    import cv2
+    path = str(tmp_path / 'frame.bmp')
+    t = CachedLoadImage()
+    for i, value in enumerate((10, 200)):
+        cv2.imwrite(path, np.full((8, 6, 3), value, np.uint8))
+        os.utime(path, ns=(10**18 + i, 10**18 + i))  # distinct whatever the clock's grain
+        assert t(dict(img_path=path))['img'][0, 0, 0] == value
+    assert t.misses == 2 and t.hits == 0
+    assert t(dict(img_path=path))['img'][0, 0, 0] == 200 and t.hits == 1
 
 
 def test_docstring_examples_run():
