@@ -49,9 +49,12 @@ the quiet speed; a load change inside a round can hit some variants and not othe
 medians of few rounds do not undo), and the convolutions' multiply-adds per second
 (GMAC/s: the model's Conv2d multiply-adds, counted with hooks, over the median time).
 ``--profile VARIANT`` prints torch.profiler's top operators for one (config, batch, variant)
-after timing. ``--conv-reference`` times, after each setting, lone 3x3 convolutions of the
-network's own branch shapes (same batch, channels_last, oneDNN, fp32 and bf16), interleaved:
-how fast the convolutions that take 95 % of the time can run here at best.
+after timing (for ``ours-ort*``: ONNX Runtime's own node profile by operator type).
+``--conv-reference`` times, after each setting, lone 3x3 convolutions of the network's own
+branch shapes (same batch, channels_last, oneDNN, fp32 and bf16), interleaved: how fast the
+convolutions that take 95 % of the time can run here at best; and once, the cores' peak
+multiply-add rate (a small C++ loop of independent AVX-512 FMA / VDPBF16PS chains, one
+thread per torch thread, built with g++ when the CPU has AVX-512 and AVX512_BF16).
 ``--json PATH`` writes everything.
 """
 import os
@@ -168,9 +171,62 @@ def build_pair(config: str, input_size: Optional[Tuple[int, int]], seed: int):
     return ours.eval(), mmpose.eval(), (h, w)
 
 
-def export_ort(model: nn.Module, h: int, w: int, threads: int, spinning: bool = False):
-    """An ONNX Runtime session of ``model``'s network (fp32, dynamic batch)."""
-    from hrnet_ext.deploy import OrtSession
+class OrtRunner:
+    """``x -> heatmaps`` through an ONNX Runtime session; ``profile`` times its nodes."""
+
+    def __init__(self, onnx_bytes: bytes, threads: int, spinning: bool) -> None:
+        from hrnet_ext.deploy import OrtSession
+        self.onnx_bytes, self.threads, self.spinning = onnx_bytes, threads, spinning
+        with tempfile.TemporaryDirectory() as tmp:
+            path = osp.join(tmp, 'net.onnx')
+            with open(path, 'wb') as f:
+                f.write(onnx_bytes)
+            self.session = OrtSession(path, threads=threads, spinning=spinning).session
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self.session.run(None, {'input': x.numpy()})[0])
+
+    def profile(self, x: torch.Tensor, steps: int = 2, top: int = 12) -> str:
+        """ONNX Runtime's own profiler: node time by operator type over ``steps`` runs."""
+        import collections
+
+        import onnxruntime as ort
+
+        from hrnet_ext.deploy import OrtSession
+        with tempfile.TemporaryDirectory() as tmp:
+            path = osp.join(tmp, 'net.onnx')
+            with open(path, 'wb') as f:
+                f.write(self.onnx_bytes)
+            opts = OrtSession(path, threads=self.threads, spinning=self.spinning).options
+            opts.enable_profiling = True
+            opts.profile_file_prefix = osp.join(tmp, 'ort_profile')
+            session = ort.InferenceSession(path, opts, providers=['CPUExecutionProvider'])
+            session.run(None, {'input': x.numpy()})  # warm-up (also profiled: dropped below)
+            for _ in range(steps):
+                session.run(None, {'input': x.numpy()})
+            with open(session.end_profiling()) as f:
+                events = json.load(f)
+        runs = [e for e in events if e.get('name') == 'model_run']
+        start = runs[1]['ts'] if len(runs) > 1 else 0  # skip the warm-up run
+        by_op, calls = collections.Counter(), collections.Counter()
+        for e in events:
+            if e.get('cat') == 'Node' and e['name'].endswith('_kernel_time') and e['ts'] >= start:
+                op = e.get('args', {}).get('op_name', '?')
+                by_op[op] += e['dur']
+                calls[op] += 1
+        wall = sum(r['dur'] for r in runs[1:]) or 1
+        total = sum(by_op.values()) or 1
+        lines = [f'ONNX Runtime node time over {steps} runs ({wall / 1e3:.0f} ms of model_run; '
+                 f'nodes {100 * total / wall:.0f}% of it)',
+                 f'{"operator":24s} {"share":>7s} {"ms":>9s} {"calls":>6s}']
+        for op, dur in by_op.most_common(top):
+            lines.append(f'{op:24s} {100 * dur / total:6.1f}% {dur / 1e3:9.1f} {calls[op]:6d}')
+        return '\n'.join(lines)
+
+
+def export_ort(model: nn.Module, h: int, w: int, threads: int,
+               spinning: bool = False) -> OrtRunner:
+    """``model``'s network in ONNX Runtime (fp32, dynamic batch, ``OrtSession``'s options)."""
     tmp = tempfile.NamedTemporaryFile(suffix='.onnx', delete=False)
     tmp.close()
     with warnings.catch_warnings():
@@ -179,9 +235,10 @@ def export_ort(model: nn.Module, h: int, w: int, threads: int, spinning: bool = 
                           input_names=['input'], output_names=['heatmaps'],
                           dynamic_axes={'input': {0: 'batch'}, 'heatmaps': {0: 'batch'}},
                           opset_version=17, do_constant_folding=True, dynamo=False)
-    session = OrtSession(tmp.name, threads=threads, spinning=spinning).session
+    with open(tmp.name, 'rb') as f:
+        onnx_bytes = f.read()
     os.unlink(tmp.name)
-    return session
+    return OrtRunner(onnx_bytes, threads, spinning)
 
 
 def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int, w: int
@@ -210,9 +267,7 @@ def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int
         runners['ours-compiled'] = CompiledInference(ours, 'inductor', False, True, True)
     for name, spinning in (('ours-ort', False), ('ours-ort-spin', True)):
         if name in variants:
-            session = export_ort(ours, h, w, torch.get_num_threads(), spinning)
-            runners[name] = (lambda s: lambda x: torch.from_numpy(
-                s.run(None, {'input': x.numpy()})[0]))(session)
+            runners[name] = export_ort(ours, h, w, torch.get_num_threads(), spinning)
     if 'ours-bf16' in variants:
         def bf16(x):
             with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -281,6 +336,76 @@ def conv_macs_per_image(model: nn.Module, h: int, w: int) -> int:
     return total[0]
 
 
+PEAK_CPP = r'''
+#include <immintrin.h>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+// 12 independent accumulator chains per thread, kept in registers (the loop over them fully
+// unrolled: otherwise each step goes through memory and measures store-to-load latency)
+template <bool BF16> static float chains(long iters) {
+  __m512 a[12];
+  const __m512 b = _mm512_set1_ps(1.0000001f), c = _mm512_set1_ps(1e-7f);
+  const __m512bh bb = (__m512bh)_mm512_set1_epi16(0x3f80), cb = (__m512bh)_mm512_set1_epi16(0x3380);
+  for (int i = 0; i < 12; i++) a[i] = _mm512_set1_ps((float)i);
+  for (long n = 0; n < iters; n++)
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++)
+      a[i] = BF16 ? _mm512_dpbf16_ps(a[i], bb, cb) : _mm512_fmadd_ps(a[i], b, c);
+  float s = 0;
+  for (int i = 0; i < 12; i++) s += _mm512_reduce_add_ps(a[i]);
+  return s;
+}
+int main(int argc, char** argv) {
+  int threads = atoi(argv[1]);
+  long iters = atol(argv[2]);
+  for (int bf16 = 0; bf16 < 2; bf16++) {
+    double best = 0;
+    for (int rep = 0; rep < 5; rep++) {
+      std::vector<std::thread> ts;
+      std::vector<float> sink(threads);
+      auto t0 = std::chrono::steady_clock::now();
+      for (int t = 0; t < threads; t++)
+        ts.emplace_back([&, t] { sink[t] = bf16 ? chains<true>(iters) : chains<false>(iters); });
+      for (auto& t : ts) t.join();
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      double macs = (double)threads * iters * 12 * (bf16 ? 32 : 16);
+      if (macs / s > best) best = macs / s;
+      if (sink[0] == 1234.5f) printf("#");
+    }
+    printf("%s %.2f\n", bf16 ? "bf16" : "fp32", best / 1e9);
+  }
+}
+'''
+
+
+def fma_peak(threads: int) -> Optional[Dict[str, float]]:
+    """The cores' peak multiply-adds/s (GMAC/s): fp32 FMA and bf16 dot products, AVX-512.
+
+    Best of 5 runs of ~0.3 s; ``None`` without g++ or without AVX-512 + AVX512_BF16.
+    """
+    import shutil
+    import subprocess
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = f.read()
+    except OSError:
+        return None
+    if not (' avx512f' in flags and ' avx512_bf16' in flags and shutil.which('g++')):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        src, exe = osp.join(tmp, 'peak.cpp'), osp.join(tmp, 'peak')
+        with open(src, 'w') as f:
+            f.write(PEAK_CPP)
+        subprocess.run(['g++', '-O3', '-std=c++17', '-mavx512f', '-mavx512bf16', '-pthread',
+                        src, '-o', exe], check=True)
+        out = subprocess.run([exe, str(threads), '5000000'], check=True, capture_output=True,
+                             text=True).stdout
+    return {k: float(v) for k, v in (line.split() for line in out.strip().splitlines())}
+
+
 def conv_reference(model: nn.Module, batch: int, h: int, w: int, rounds: int) -> List[dict]:
     """GMAC/s of a lone 3x3 convolution (+ bias) at each branch's width and resolution.
 
@@ -318,6 +443,8 @@ def conv_reference(model: nn.Module, batch: int, h: int, w: int, rounds: int) ->
 
 
 def profile_runner(fn: Callable, x: torch.Tensor, steps: int = 2, top: int = 12) -> str:
+    if isinstance(fn, OrtRunner):
+        return fn.profile(x, steps, top)
     from torch.profiler import ProfilerActivity, profile
     with torch.inference_mode():
         fn(x)
@@ -426,6 +553,13 @@ def main(argv=None) -> dict:
                      'speed-up vs mmpose', 'best ms/batch', 'speed-up (best rounds)',
                      'max |diff| vs mmpose', 'keypoint shift (px)',
                      'conv GMAC/s'], rows))
+    if args.conv_reference:
+        peak = fma_peak(torch.get_num_threads())
+        results['fma_peak_gmac_per_s'] = peak
+        if peak:
+            print(f'\npeak multiply-adds of the {torch.get_num_threads()} threads\' cores '
+                  f'(AVX-512 FMA / VDPBF16PS chains, best of 5): fp32 {peak["fp32"]:.0f} GMAC/s,'
+                  f' bf16 {peak["bf16"]:.0f} GMAC/s')
     if compile_rows:
         print()
         print(fmt_table(['model', 'batch', 'variant', 'compile s (first call, not timed)'],
