@@ -32,6 +32,7 @@ from hrnet_ext.engine import strict_checkpoint_loading
 from hrnet_ext.engine.cli import (
     add_common_arguments,
     default_work_dir,
+    finish_distributed,
     parse_tool_args,
     prepare_launcher,
 )
@@ -119,4 +120,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        code = main()
+    finally:
+        finish_distributed()
+    sys.exit(code)

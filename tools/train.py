@@ -18,6 +18,7 @@ from hrnet_ext.engine import find_last_complete_checkpoint, strict_checkpoint_lo
 from hrnet_ext.engine.cli import (
     add_common_arguments,
     default_work_dir,
+    finish_distributed,
     parse_tool_args,
     prepare_launcher,
 )
@@ -125,4 +126,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        code = main()
+    finally:
+        finish_distributed()
+    sys.exit(code)
