@@ -18,7 +18,7 @@ cudagraph_mark_step_begin``) so that it knows when the previous step's outputs a
 ``tools/train.py --compile MODE`` does both.
 
 The compiled network computes the same function: the compiler reorders floating-point
-sums (measured in ``tests/engine/test_compile.py``; GPU figures in docs/benchmarks_gpu.md).
+sums (measured in ``tests/engine/test_compile_model.py``; GPU figures in docs/benchmarks_gpu.md).
 """
 from typing import List, Optional
 
