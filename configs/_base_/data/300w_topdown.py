@@ -3,48 +3,26 @@
 #   <root>/images/ (the annotations' file names include their folders)
 # <root> is data/300w/ unless the environment variable
 # HRNET_EXT_300W_ROOT says otherwise (read when the config is loaded). A recipe adds the pipelines.
+_base_ = ['./topdown_loaders.py']
+
 data_root = '{{$HRNET_EXT_300W_ROOT:data/300w/}}'.rstrip('/') + '/'
 dataset_type = 'Face300WDataset'
-data_mode = 'topdown'
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/face_landmarks_300w_train.json',
-        data_prefix=dict(img='images/')))
-
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/face_landmarks_300w_valid.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True))
-test_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/face_landmarks_300w_test.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True))
+train_dataloader = dict(batch_size=64, dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/face_landmarks_300w_train.json',
+    data_prefix=dict(img='images/')))
+val_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/face_landmarks_300w_valid.json',
+    data_prefix=dict(img='images/')))
+test_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/face_landmarks_300w_test.json',
+    data_prefix=dict(img='images/')))
 
 # NME: the mean error normalised by the distance between the outer eye corners (MMPose's
 # keypoint_distance mode; the indices come from the data set's name in its metainfo)

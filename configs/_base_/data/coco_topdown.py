@@ -6,37 +6,23 @@
 # test_dataloader.dataset.bbox_file=None evaluates with ground-truth boxes.
 # tools/test.py checks these paths first and says what is missing.
 # A recipe adds the pipelines.
+_base_ = ['./topdown_loaders.py']
+
 data_root = '{{$HRNET_EXT_COCO_ROOT:data/coco/}}'.rstrip('/') + '/'
 dataset_type = 'CocoDataset'
-data_mode = 'topdown'
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/person_keypoints_train2017.json',
-        data_prefix=dict(img='train2017/')))
-
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/person_keypoints_val2017.json',
-        # the person detector the paper evaluates with (AP 56.4 on val2017)
-        bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
-        data_prefix=dict(img='val2017/'),
-        test_mode=True))
+train_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/person_keypoints_train2017.json',
+    data_prefix=dict(img='train2017/')))
+val_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/person_keypoints_val2017.json',
+    # the person detector the paper evaluates with (AP 56.4 on val2017)
+    bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+    data_prefix=dict(img='val2017/')))
 test_dataloader = val_dataloader
 
 # OKS AP/AR. Instance score = box score x mean of the keypoint scores above 0.2,

@@ -2,35 +2,21 @@
 #   <root>/annotations/cofw_{train,test}.json (test is also val), images under <root>/images/
 # <root> is data/cofw/ unless the environment variable
 # HRNET_EXT_COFW_ROOT says otherwise (read when the config is loaded). A recipe adds the pipelines.
+_base_ = ['./topdown_loaders.py']
+
 data_root = '{{$HRNET_EXT_COFW_ROOT:data/cofw/}}'.rstrip('/') + '/'
 dataset_type = 'COFWDataset'
-data_mode = 'topdown'
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/cofw_train.json',
-        data_prefix=dict(img='images/')))
-
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/cofw_test.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True))
+train_dataloader = dict(batch_size=64, dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/cofw_train.json',
+    data_prefix=dict(img='images/')))
+val_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/cofw_test.json',
+    data_prefix=dict(img='images/')))
 test_dataloader = val_dataloader
 
 # NME: the mean error normalised by the distance between the outer eye corners (MMPose's

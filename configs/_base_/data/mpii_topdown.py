@@ -6,37 +6,23 @@
 # PCKh needs MPII's official head boxes, mpii_gt_val.mat, which hrnet_ext does not bundle:
 # tools/test.py stops with a message naming it when it is absent.
 # A recipe adds the pipelines.
+_base_ = ['./topdown_loaders.py']
+
 data_root = '{{$HRNET_EXT_MPII_ROOT:data/mpii/}}'.rstrip('/') + '/'
 dataset_type = 'MpiiDataset'
-data_mode = 'topdown'
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/mpii_train.json',
-        data_prefix=dict(img='images/')))
-
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/mpii_val.json',
-        # MMPose opens this path as given (not under data_root)
-        headbox_file=data_root + 'annotations/mpii_gt_val.mat',
-        data_prefix=dict(img='images/'),
-        test_mode=True))
+train_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/mpii_train.json',
+    data_prefix=dict(img='images/')))
+val_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/mpii_val.json',
+    # MMPose opens this path as given (not under data_root)
+    headbox_file=data_root + 'annotations/mpii_gt_val.mat',
+    data_prefix=dict(img='images/')))
 test_dataloader = val_dataloader
 
 # PCKh@0.5: errors normalised by 0.6 x the head-box diagonal

@@ -3,35 +3,21 @@
 #   <root>/ (the annotations' file names include their folders)
 # <root> is data/onehand10k/ unless the environment variable
 # HRNET_EXT_ONEHAND10K_ROOT says otherwise (read when the config is loaded). A recipe adds the pipelines.
+_base_ = ['./topdown_loaders.py']
+
 data_root = '{{$HRNET_EXT_ONEHAND10K_ROOT:data/onehand10k/}}'.rstrip('/') + '/'
 dataset_type = 'OneHand10KDataset'
-data_mode = 'topdown'
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/onehand10k_train.json',
-        data_prefix=dict(img='')))
-
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_mode=data_mode,
-        ann_file='annotations/onehand10k_test.json',
-        data_prefix=dict(img=''),
-        test_mode=True))
+train_dataloader = dict(batch_size=64, dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/onehand10k_train.json',
+    data_prefix=dict(img='')))
+val_dataloader = dict(dataset=dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations/onehand10k_test.json',
+    data_prefix=dict(img='')))
 test_dataloader = val_dataloader
 
 # PCK@0.2 (errors normalised by the box size), AUC of PCK over thresholds 0-30 px, EPE (px)
