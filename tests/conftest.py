@@ -187,3 +187,32 @@ def tiny_checkpoint(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp('tiny') / 'tiny_random.pth'
     torch.save(dict(state_dict=model.state_dict()), path)
     return str(path)
+
+
+def randomize_(model, seed: int = 0):
+    """Weights that make a comparison mean something: He-normal convolutions, biases and
+    norm statistics away from their defaults (activations stay of order 1, and no two
+    heatmap maxima tie), instead of the std-0.001 initialisation."""
+    import torch
+    from torch import nn
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                fan_in = m.weight[0].numel()
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * (2 / fan_in)**0.5)
+                if m.bias is not None:
+                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+                if isinstance(m, nn.BatchNorm2d):
+                    m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
+                    m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+    return model
+
+
+@pytest.fixture(scope='session')
+def randomize() -> Callable:
+    """:func:`randomize_` (the model tests' and the MMPose parity tests' weights)."""
+    return randomize_

@@ -16,7 +16,6 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from torch import nn
 
 MMPOSE_W32 = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', 'body_2d_keypoint',
                       'topdown_heatmap', 'coco', 'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py')
@@ -42,26 +41,8 @@ def ours_config(load_sample_config, gt_boxes: bool) -> Config:
     return cfg
 
 
-def randomize_(model: nn.Module, seed: int = 0) -> None:
-    """He-normal convolutions and perturbed norm statistics: heatmaps of order 1, so that
-    scores pass the 0.2 threshold and no two maxima tie (unlike the std-0.001 head init)."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.Conv2d):
-                m.weight.copy_(torch.randn(m.weight.shape, generator=gen)
-                               * (2 / m.weight[0].numel())**0.5)
-                if m.bias is not None:
-                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
-
-
 @pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
+def checkpoint(tmp_path_factory, randomize):
     """One set of seeded random weights, saved as our model's state dict."""
     from mmpose.registry import MODELS
     init_default_scope('mmpose')
@@ -69,7 +50,7 @@ def checkpoint(tmp_path_factory):
                                    'hrnet_w32_coco_256x192.py'))
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
-    randomize_(model)
+    randomize(model)
     path = tmp_path_factory.mktemp('ckpt') / 'hrnet_w32_random.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict(note='seeded random weights')), path)
     return str(path)

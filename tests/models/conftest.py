@@ -5,7 +5,6 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.registry import DefaultScope
-from torch import nn
 
 TEST_DATA = osp.join(osp.dirname(osp.dirname(__file__)), 'data')
 
@@ -31,37 +30,11 @@ def mmpose_extra(width: int, multiscale_output: bool = False) -> dict:
     return extra
 
 
-def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Weights that make a comparison mean something: He-normal convolutions, biases and
-    norm statistics away from their defaults (activations stay of order 1, and no two
-    heatmap maxima tie), instead of the std-0.001 initialisation."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.Conv2d):
-                fan_in = m.weight[0].numel()
-                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * (2 / fan_in)**0.5)
-                if m.bias is not None:
-                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-                if isinstance(m, nn.BatchNorm2d):
-                    m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
-                    m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
-    return model
-
-
 @pytest.fixture
 def mmpose_scope():
     """Build as a config run does: default scope ``mmpose``, our classes prefixed."""
     with DefaultScope.overwrite_default_scope('mmpose'):
         yield
-
-
-@pytest.fixture
-def randomize():
-    return randomize_
 
 
 @pytest.fixture
