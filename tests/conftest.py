@@ -15,6 +15,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 import pytest
+from config_nodes import dicts_in
 from task_samples import TASK_ROOT_ENV, lay_out
 
 # Set before torch loads OpenMP. With the default (spinning) wait policy, torch on 2 cores
@@ -117,20 +118,12 @@ def shrink_input(cfg, input_size: Tuple[int, int]) -> None:
     from hrnet_ext.datasets.transform_names import mmpose_type
     w, h = input_size
 
-    def visit(node):
-        if isinstance(node, dict):
-            if mmpose_type(node.get('type')) == 'TopdownAffine':  # MMPose's or ours
-                node['input_size'] = (w, h)
-            if node.get('type') in ('MSRAHeatmap', 'UDPHeatmap'):
-                node['input_size'] = (w, h)
-                node['heatmap_size'] = (w // 4, h // 4)
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                visit(v)
-
-    visit(cfg._cfg_dict)
+    for _, node in dicts_in(cfg._cfg_dict):
+        if mmpose_type(node.get('type')) == 'TopdownAffine':  # MMPose's or ours
+            node['input_size'] = (w, h)
+        if node.get('type') in ('MSRAHeatmap', 'UDPHeatmap'):
+            node['input_size'] = (w, h)
+            node['heatmap_size'] = (w // 4, h // 4)
 
 
 def for_cpu_tests(cfg) -> None:

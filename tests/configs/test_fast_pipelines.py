@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from config_nodes import dicts_in
 from mmengine.config import Config
 
 from hrnet_ext.datasets.transform_names import (
@@ -37,32 +38,13 @@ def configs():
 
 def types_in(node, path='cfg'):
     """``(path, type)`` of every dict with a ``type`` anywhere under ``node``."""
-    if isinstance(node, dict):
-        if 'type' in node:
-            yield path, node['type']
-        for k, v in node.items():
-            yield from types_in(v, f'{path}.{k}')
-    elif isinstance(node, (list, tuple)):
-        for i, v in enumerate(node):
-            yield from types_in(v, f'{path}[{i}]')
+    return [(p, d['type']) for p, d in dicts_in(node, path) if 'type' in d]
 
 
 def pipelines_in(loader):
     """Every ``pipeline`` list in a loader's data set, nested data sets included."""
-    found = []
-
-    def visit(node):
-        if isinstance(node, dict):
-            if isinstance(node.get('pipeline'), list):
-                found.append(node['pipeline'])
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, (list, tuple)):
-            for v in node:
-                visit(v)
-
-    visit(loader.dataset)
-    return found
+    return [d['pipeline'] for _, d in dicts_in(loader.dataset)
+            if isinstance(d.get('pipeline'), list)]
 
 
 def test_configs_found():
