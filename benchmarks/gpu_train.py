@@ -275,11 +275,8 @@ class Setting:
         return f'{self.kind}/{self.model_name}/{self.mode}'
 
 
-COMPILE_BACKEND = ['inductor']  # set from --compile-backend in main()
-
-
 def prepare(setting: Setting, cfg, base_models: Dict[str, nn.Module], device: torch.device,
-            train_batch: dict, infer_input: torch.Tensor) -> None:
+            train_batch: dict, infer_input: torch.Tensor, compile_backend: str) -> None:
     """Put a copy of the model on the device and make ``setting.step``."""
     from hrnet_ext.engine.compile import compile_model
     model = copy.deepcopy(base_models[setting.model_name]).to(device)
@@ -289,7 +286,7 @@ def prepare(setting: Setting, cfg, base_models: Dict[str, nn.Module], device: to
     graphs = setting.mode.endswith('-graphs')
     if graphs or setting.mode.endswith('-compile'):
         compile_model(model, mode='reduce-overhead' if graphs else None,
-                      backend=COMPILE_BACKEND[0])
+                      backend=compile_backend)
     mark = torch.compiler.cudagraph_mark_step_begin if graphs else (lambda: None)
     if setting.kind == 'train':
         model.train()
@@ -379,16 +376,17 @@ def profile_setting(setting: Setting, device: torch.device, steps: int) -> dict:
                    and not getattr(e, 'is_user_annotation', False) and '#' not in e.name]
         group_of = kernel_group
     else:
-        optim_us = sum(e.cpu_time_total for e in prof.key_averages()
-                       if e.key.startswith('Optimizer.step#'))
-        ops = [(e.key, e.self_cpu_time_total) for e in prof.key_averages()
-               if e.key.startswith('aten::') or e.key.startswith('mkldnn')]
-        # the optimizer's operators are counted once, as 'optimizer' (their names are the
-        # generic element-wise ones)
-        kernels = ops + ([('adam (Optimizer.step)', optim_us)] if optim_us else [])
-        total_ops = sum(us for _, us in ops)
-        scale = (total_ops - optim_us) / total_ops if total_ops else 1.0
-        kernels = [(n, us * scale) if not n.startswith('adam') else (n, us) for n, us in kernels]
+        # operators' own CPU time; those under ``Optimizer.step`` (Adam's element-wise
+        # updates, generic names) are counted once, as the optimizer
+        def in_optimizer(e) -> bool:
+            while e is not None:
+                if e.name.startswith('Optimizer.step#'):
+                    return True
+                e = e.cpu_parent
+            return False
+        kernels = [('adam (Optimizer.step)' if in_optimizer(e) else e.name, e.self_cpu_time_total)
+                   for e in prof.events()
+                   if e.name.startswith('aten::') or e.name.startswith('mkldnn')]
         group_of = cpu_op_group
     groups: Dict[str, float] = {}
     for name, us in kernels:
@@ -444,7 +442,6 @@ def default_peak(device: torch.device) -> Optional[float]:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    COMPILE_BACKEND[0] = args.compile_backend
     device = torch.device(args.device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         sys.exit('--device cuda, but torch sees no GPU (use --device cpu)')
@@ -522,7 +519,7 @@ def main(argv=None) -> dict:
         for s in settings:
             free(device)
             torch.cuda.reset_peak_memory_stats(device)
-            prepare(s, cfg, base_models, device, train_batch, infer_input)
+            prepare(s, cfg, base_models, device, train_batch, infer_input, args.compile_backend)
             for _ in range(args.mem_iters):
                 s.step()
             sync(device)
@@ -536,7 +533,7 @@ def main(argv=None) -> dict:
 
     # 2. Throughput: all settings resident, warm-up, interleaved rounds.
     for s in settings:
-        prepare(s, cfg, base_models, device, train_batch, infer_input)
+        prepare(s, cfg, base_models, device, train_batch, infer_input, args.compile_backend)
         t0 = time.perf_counter()
         for _ in range(args.warmup):
             s.step()
