@@ -30,7 +30,7 @@ setup(
     long_description=(HERE / 'README.md').read_text(encoding='utf-8'),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
-    python_requires='>=3.10,<3.13',
+    python_requires='>=3.10,<3.14',
     packages=find_packages(include=['hrnet_ext', 'hrnet_ext.*']),
     include_package_data=True,
     install_requires=read_requirements('runtime.txt'),

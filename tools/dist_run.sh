@@ -2,12 +2,17 @@
 # What dist_train.sh and dist_test.sh share: run a tool under torchrun.
 #   tools/dist_run.sh TOOL NPROC [tool arguments]      (TOOL: train.py or test.py)
 # NNODES, NODE_RANK, MASTER_ADDR, PORT from the environment for several machines;
-# PYTHON defaults to the repository's .venv. Without GPUs the tools choose gloo.
+# PYTHON defaults to the active virtual environment's, else the repository's .venv.
+# Without GPUs the tools choose gloo.
 set -euo pipefail
 TOOL=$1
 NPROC=$2
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PYTHON=${PYTHON:-$( [ -x "$ROOT/.venv/bin/python" ] && echo "$ROOT/.venv/bin/python" || echo python )}
+if [ -z "${PYTHON:-}" ]; then
+  if [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python" ]; then PYTHON=$VIRTUAL_ENV/bin/python
+  elif [ -x "$ROOT/.venv/bin/python" ]; then PYTHON=$ROOT/.venv/bin/python
+  else PYTHON=python; fi
+fi
 
 PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
 exec "$PYTHON" -m torch.distributed.run \

@@ -17,3 +17,7 @@ custom_hooks = [dict(type='SyncBuffersHook'), dict(type='hrnet_ext.EpochSeedHook
 # checkpoint and never a truncated file named in last_checkpoint.
 default_hooks = dict(
     checkpoint=dict(type='hrnet_ext.AtomicCheckpointHook', interval=10, max_keep_ckpts=3))
+
+# MMPose's visualizer with its numpy-2 failures fixed (hrnet_ext/visualization): what
+# --show-dir and the inferencer draw with.
+visualizer = dict(type='hrnet_ext.PoseLocalVisualizer')

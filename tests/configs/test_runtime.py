@@ -3,10 +3,10 @@ import glob
 import os.path as osp
 
 import pytest
+from helpers import CONFIGS
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-PAPER = sorted(glob.glob(osp.join(REPO, 'configs', 'hrnet_w*.py')))
+PAPER = sorted(glob.glob(str(CONFIGS / 'hrnet_w*.py')))
 
 
 @pytest.mark.parametrize('path', PAPER, ids=osp.basename)
@@ -18,6 +18,7 @@ def test_checkpoint_evaluation_and_logging_hooks(path):
     assert cfg.train_cfg.val_interval == 10
     assert cfg.default_hooks.logger.interval == 50
     assert cfg.default_hooks.visualization.type == 'PoseVisualizationHook'  # --show-dir
+    assert cfg.visualizer.type == 'hrnet_ext.PoseLocalVisualizer'  # draws under numpy 2
     assert [h['type'] for h in cfg.custom_hooks] == ['SyncBuffersHook',
                                                     'hrnet_ext.EpochSeedHook']
     assert cfg.custom_imports['imports'] == ['hrnet_ext']

@@ -1,9 +1,13 @@
 """The stack check turns known failures into one actionable line each."""
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import numpy as np
 import pytest
+from packaging.version import Version
 
 from hrnet_ext.utils import stack_check
 
@@ -71,3 +75,69 @@ def test_numpy2_with_numpy1_xtcocotools(monkeypatch):
 
 def test_current_environment_is_clean():
     assert stack_check.find_problems() == []
+
+
+@pytest.mark.parametrize('python, numpy_version, torch_version, row, why', [
+    ((3, 11), '1.26.4', '2.14.1', 'tested', ''),
+    ((3, 13), '2.5.5', '2.15.0+cu132', 'current', ''),
+    ((3, 12), '2.5.5', '2.11.0+cu130', None, 'Python 3.12, torch 2.11.0+cu130'),
+    ((3, 11), '1.26.4', '2.13.0+cpu', None, 'torch 2.13.0+cpu (the row has 2.14)'),
+    ((3, 11), '3.0.0', '2.15.0', None, 'numpy 3.0.0 is on no row'),
+])
+def test_stack_row(python, numpy_version, torch_version, row, why):
+    found, reason = stack_check.stack_row(python, numpy_version, torch_version)
+    assert found == row
+    assert why in reason and bool(reason) == (row is None)
+
+
+@pytest.mark.parametrize('row', stack_check.STACK_ROWS, ids=lambda r: r.name)
+def test_rows_equal_the_constraints_install_sh_uses(row):
+    """README's matrix, the stack check and requirements/constraints-<row>.txt say the same."""
+    path = Path(__file__).resolve().parents[2] / 'requirements' / f'constraints-{row.name}.txt'
+    pins = dict(re.match(r'^([A-Za-z0-9_.-]+)\s*(.*?)\s*(?:#.*)?$', line).groups()
+                for line in path.read_text().splitlines() if line and not line.startswith('#'))
+    assert pins['torch'].startswith(f'=={row.torch}.')
+    assert f'<{row.numpy_major + 1}' in pins['numpy'] and f'>={row.numpy_major}' in pins['numpy']
+    for name, (low, high) in stack_check.SUPPORTED.items():  # one version the check accepts
+        version = Version(pins[name].lstrip('='))
+        assert Version(low) <= version < Version(high)
+    if row.name == 'current':  # the user's later upgrades of these stay possible
+        assert not {'opencv-python', 'opencv-python-headless', 'onnxruntime', 'scipy'} & set(pins)
+
+
+def test_environment_is_on_a_row_of_the_matrix():
+    import hrnet_ext
+    assert hrnet_ext.STACK_ROW in ('tested', 'current'), stack_check.stack_report()
+    assert f'the {hrnet_ext.STACK_ROW} stack' in stack_check.stack_report()
+
+
+def test_unpatched_xtcocotools_source_build(monkeypatch):
+    """An xtcocotools built from the unpatched archive imports under numpy >= 2.3 and then
+    fails in its first call; the check calls it and names the fix."""
+    real = stack_check.importlib.import_module
+
+    class Unpatched:  # xtcocotools.mask as the unpatched build behaves: area() fails
+        @staticmethod
+        def encode(mask):
+            return [{'size': list(mask.shape), 'counts': b'04'}]
+
+        @staticmethod
+        def area(rles):
+            raise AttributeError("module 'numpy' has no attribute 'NPY_OWNDATA'")
+
+    monkeypatch.setattr(stack_check.importlib, 'import_module',
+                        lambda name: Unpatched if name == 'xtcocotools.mask' else real(name))
+    line = stack_check.numpy_problem('2.5.5')
+    assert 'unpatched source archive' in line and 'NPY_OWNDATA' in line
+    assert 'tools/install.sh' in line
+
+
+def test_installed_coco_masks_compute():
+    """The xtcocotools of this row (a wheel, or the patched source build) gives right values."""
+    from xtcocotools import mask
+    m = np.zeros((10, 12), np.uint8, order='F')
+    m[2:5, 3:9] = 1
+    rle = mask.encode(m)
+    assert int(mask.area(rle)) == 18
+    assert mask.toBbox(rle).tolist() == [3.0, 2.0, 6.0, 3.0]
+    assert mask.iou([rle], [rle], [0]).tolist() == [[1.0]]
