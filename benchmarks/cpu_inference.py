@@ -1,17 +1,16 @@
-#!/usr/bin/env python
 """CPU inference of HRNet pose networks: ours (eager, BN folded + channels_last, compiled, ONNX
 Runtime, bf16) against MMPose's built-in HRNet with the same weights, in one run.
 
-    python benchmarks/cpu_inference.py          # W32 256x192 and 384x288, W48 384x288; batch 1, 16
-    python benchmarks/cpu_inference.py --quick  # W32 at 128x96, batch 1 and 2: checks the script
+    python -m benchmarks.cpu_inference          # W32 256x192 and 384x288, W48 384x288; batch 1, 16
+    python -m benchmarks.cpu_inference --quick  # the sample HRNet, batch 1 and 2: checks the script
 
 For every (config, batch) the script builds the config's model (``hrnet_ext.HRNet`` +
 ``hrnet_ext.HRNetHeatmapHead``, via MMPose's registry) and MMPose's ``HRNet`` + ``HeatmapHead``
 (no deconvolutions, final 1x1 convolution) and loads our state dict into MMPose's strictly.
-The weights are random but realistic in scale: He-normal convolutions, batch-norm statistics
-calibrated on a random batch (so every norm normalises, as in a trained network) and the final
-layer scaled so that the largest heatmap value is about 1, so that the "max |diff|" column is
-comparable with the issue's 1e-4 bound on heatmaps.
+The weights are random but realistic in scale (:mod:`hrnet_ext.testing`: He-normal
+convolutions, batch-norm statistics calibrated on a random batch, so every norm normalises as in
+a trained network, and the final layer scaled so that the largest heatmap value is about 1), so
+that the "max |diff|" column is comparable with the issue's 1e-4 bound on heatmaps.
 
 Variants (``--variants``), each timed on the network alone (``model(x, None, mode='tensor')``,
 normalised float input, no flip test, no decoding) under ``torch.inference_mode``:
@@ -20,8 +19,8 @@ normalised float input, no flip test, no decoding) under ``torch.inference_mode`
 * ``mmpose-cl``: the same in channels_last (model and input);
 * ``ours``: our model, eager fp32;
 * ``ours-fused-cl``: ours with BN folded into the convolutions
-  (:func:`hrnet_ext.models.fuse_bn.optimize_for_inference`) and channels_last;
-* ``ours-compiled``: :func:`hrnet_ext.models.fuse_bn.compile_for_inference`: the folded
+  (:func:`hrnet_ext.deploy.optimize_for_inference`) and channels_last;
+* ``ours-compiled``: :func:`hrnet_ext.deploy.compile_for_inference`: the folded
   channels_last copy compiled by TorchInductor with freezing (oneDNN convolutions with
   prepacked weights, bias + addition + ReLU fused in); compiled once per batch size before
   the timed rounds, the compile time printed separately (needs a C++ compiler);
@@ -47,7 +46,8 @@ max absolute heatmap difference to ``mmpose``, the fastest round and the ratio o
 rounds (on a shared machine load only ever adds time, so the best round is the closest to
 the quiet speed; a load change inside a round can hit some variants and not others, which the
 medians of few rounds do not undo), and the convolutions' multiply-adds per second
-(GMAC/s: the model's Conv2d multiply-adds, counted with hooks, over the median time).
+(GMAC/s: the model's Conv2d multiply-adds, :mod:`hrnet_ext.models.complexity`, over the median
+time).
 ``--profile VARIANT`` prints torch.profiler's top operators for one (config, batch, variant)
 after timing (for ``ours-ort*``: ONNX Runtime's own node profile by operator type).
 ``--conv-reference`` times, after each setting, lone 3x3 convolutions of the network's own
@@ -55,55 +55,54 @@ branch shapes (same batch, channels_last, oneDNN, fp32 and bf16), interleaved: h
 convolutions that take 95 % of the time can run here at best; and once, the cores' peak
 multiply-add rate (a small C++ loop of independent AVX-512 FMA / VDPBF16PS chains, one
 thread per torch thread, built with g++ when the CPU has AVX-512 and AVX512_BF16).
-``--json PATH`` writes everything.
+``--json PATH`` writes everything. ``--quick`` runs the sample HRNet at 128x96 with every
+variant but the inductor ones (minutes of compiling; name them in ``--variants`` to include them).
 """
+import argparse
+import copy
+import datetime
+import json
 import os
+import os.path as osp
+import platform
+import statistics
+import tempfile
+import warnings
+from typing import Callable, Dict, List, Optional
 
-# Before torch loads OpenMP: on a shared machine spinning waiters slow every operator down
-# (see tests/conftest.py); an explicit setting wins.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+import torch
+from torch import nn
 
-import argparse  # noqa: E402
-import copy  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import os.path as osp  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from typing import Callable, Dict, List, Optional, Tuple  # noqa: E402
-
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-for path in (REPO, osp.join(REPO, 'benchmarks')):
-    if path not in sys.path:  # run from a checkout without installing
-        sys.path.insert(0, path)
+from benchmarks.common import (
+    build_pair,
+    comma_list,
+    forward_macs,
+    interleaved_times,
+    markdown_table,
+    median_spread,
+    parse_args,
+    write_json,
+)
+from hrnet_ext.models import HeatmapNet
 
 VARIANTS = ('mmpose', 'mmpose-cl', 'ours', 'ours-fused-cl', 'ours-compiled', 'ours-ort',
             'ours-bf16', 'ours-compiled-bf16')
 OPTIONAL = ('ours-jit', 'ours-ort-spin')
 COMPILED = ('ours-compiled', 'ours-compiled-bf16', 'ours-jit')
-FULL = (('hrnet_w32_coco_256x192.py', None), ('hrnet_w32_coco_384x288.py', None),
-        ('hrnet_w48_coco_384x288.py', None))
-QUICK = (('hrnet_w32_coco_256x192.py', (128, 96)), )
+FULL = ('hrnet_w32_coco_256x192.py', 'hrnet_w32_coco_384x288.py', 'hrnet_w48_coco_384x288.py')
+QUICK = dict(configs='sample/hrnet_tiny_coco-sample_128x96.py', batches='1,2', rounds=2,
+             variants=','.join(v for v in VARIANTS if v not in COMPILED))
 
 
-def parse_args(argv=None):
+def arguments(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--quick', action='store_true',
-                   help='W32 at 128x96, batches 1 and 2, 2 rounds: checks the script')
-    p.add_argument('--configs', default=None,
+    p.add_argument('--configs', default=','.join(FULL),
                    help='comma list of config files under configs/ (default: the three)')
-    p.add_argument('--batches', default=None, help='comma list (default 1,16; quick 1,2)')
+    p.add_argument('--batches', default='1,16', help='comma list of batch sizes')
     p.add_argument('--variants', default=','.join(VARIANTS),
                    help=f'comma list of {VARIANTS + OPTIONAL}')
-    p.add_argument('--rounds', type=int, default=None, help='interleaved rounds (default 5)')
+    p.add_argument('--rounds', type=int, default=5, help='interleaved rounds')
     p.add_argument('--iters', type=int, default=None,
                    help='batches per round (default: ceil(16 / batch))')
     p.add_argument('--warmup', type=int, default=1, help='untimed batches per variant')
@@ -114,63 +113,10 @@ def parse_args(argv=None):
                    help='also time lone 3x3 convolutions of the branch shapes (fp32, bf16)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--json', default=None, help='also write the results to this file')
-    return p.parse_args(argv)
+    return parse_args(p, argv, QUICK)
 
 
-# ----------------------------------------------------------------------------- models
-def realistic_weights_(model: nn.Module, x: torch.Tensor, seed: int = 0) -> nn.Module:
-    """He-normal convolutions, random affine norms, BN statistics of a batch, heatmaps ~1."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.Conv2d):
-                fan_in = m.weight[0].numel()
-                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * (2 / fan_in)**0.5)
-                if m.bias is not None:
-                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-                m.reset_running_stats()
-                m.momentum = None  # cumulative average: the statistics of this batch
-        model.train()
-        model(x, None, mode='tensor')
-        model.eval()
-        scale = model(x, None, mode='tensor').abs().max()
-        final = model.head.final_layer
-        final.weight.div_(scale)
-        final.bias.div_(scale)
-    return model
-
-
-class TensorNet(nn.Module):
-    """``model(x, None, mode='tensor')`` as a tensor-in, tensor-out module (for export)."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x, None, mode='tensor')
-
-
-def build_pair(config: str, input_size: Optional[Tuple[int, int]], seed: int):
-    """Ours (realistic weights) and MMPose's model with the same state dict, both in eval."""
-    from gpu_train import build_mmpose, build_ours, load_config
-    from mmengine.registry import DefaultScope
-    cfg = load_config(osp.join(REPO, 'configs', config), input_size)
-    h, w = input_size or tuple(cfg.codec.input_size[::-1])
-    with DefaultScope.overwrite_default_scope('mmpose'):
-        torch.manual_seed(seed)
-        ours = build_ours(cfg)
-        realistic_weights_(ours, torch.rand(8, 3, h, w, generator=torch.Generator()
-                                            .manual_seed(seed)), seed)
-        mmpose, note = build_mmpose(cfg, ours)
-    if not note.startswith('same weights'):
-        raise RuntimeError(f'MMPose\'s model does not take our weights: {note}')
-    return ours.eval(), mmpose.eval(), (h, w)
-
-
+# ----------------------------------------------------------------------------- variants
 class OrtRunner:
     """``x -> heatmaps`` through an ONNX Runtime session; ``profile`` times its nodes."""
 
@@ -231,7 +177,7 @@ def export_ort(model: nn.Module, h: int, w: int, threads: int,
     tmp.close()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        torch.onnx.export(TensorNet(model).eval(), (torch.zeros(1, 3, h, w), ), tmp.name,
+        torch.onnx.export(HeatmapNet.of(model).eval(), (torch.zeros(1, 3, h, w), ), tmp.name,
                           input_names=['input'], output_names=['heatmaps'],
                           dynamic_axes={'input': {0: 'batch'}, 'heatmaps': {0: 'batch'}},
                           opset_version=17, do_constant_folding=True, dynamo=False)
@@ -241,13 +187,14 @@ def export_ort(model: nn.Module, h: int, w: int, threads: int,
     return OrtRunner(onnx_bytes, threads, spinning)
 
 
+
 def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int, w: int
                  ) -> Dict[str, Callable[[torch.Tensor], torch.Tensor]]:
     """One ``x -> heatmaps`` function per variant (inputs contiguous NCHW float32), in the
     order of ``variants``. The compiled ones (:data:`COMPILED`) are
-    :class:`~hrnet_ext.models.fuse_bn.CompiledInference` objects that compile on their first
-    call per batch size (``main`` makes that call before timing)."""
-    from hrnet_ext.models.fuse_bn import CompiledInference, optimize_for_inference
+    :class:`~hrnet_ext.deploy.CompiledInference` objects that compile on their first call per
+    batch size (:func:`compile_runners` makes that call before timing)."""
+    from hrnet_ext.deploy import CompiledInference, optimize_for_inference
     cl = torch.channels_last
     runners = {}
     if 'mmpose' in variants:
@@ -280,7 +227,7 @@ def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int
     return {v: runners[v] for v in variants if v in runners}
 
 
-# ----------------------------------------------------------------------------- timing
+# ----------------------------------------------------------------------------- checks
 def keypoint_shift(a: torch.Tensor, b: torch.Tensor) -> float:
     """Mean distance (heatmap pixels) between the argmax keypoints of two heatmap batches."""
     n, k, h, w = a.shape
@@ -288,52 +235,6 @@ def keypoint_shift(a: torch.Tensor, b: torch.Tensor) -> float:
     dy, dx = (ia // w - ib // w).float(), (ia % w - ib % w).float()
     return float((dy**2 + dx**2).sqrt().mean())
 
-
-def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, iters: int,
-                 warmup: int) -> Dict[str, dict]:
-    """Median seconds per batch of every runner, interleaved rounds, and its output check."""
-    times = {name: [] for name in runners}
-    with torch.inference_mode():
-        outs = {name: fn(x) for name, fn in runners.items()}  # first call: checks + warm-up
-        for _ in range(warmup - 1):
-            for fn in runners.values():
-                fn(x)
-        for _ in range(rounds):
-            for name, fn in runners.items():
-                t0 = time.perf_counter()
-                for _ in range(iters):
-                    fn(x)
-                times[name].append((time.perf_counter() - t0) / iters)
-    ref = outs.get('mmpose')
-    results = {}
-    for name, ts in times.items():
-        med = statistics.median(ts)
-        r = dict(s_per_batch=med, images_per_s=x.shape[0] / med, best_s_per_batch=min(ts),
-                 spread=(max(ts) - min(ts)) / med, rounds=ts)
-        if ref is not None:
-            r['max_abs_diff'] = float((outs[name].float() - ref).abs().max())
-            r['keypoint_shift_px'] = keypoint_shift(outs[name].float(), ref)
-            r['heatmap_max'] = float(ref.abs().max())
-        results[name] = r
-    return results
-
-
-def conv_macs_per_image(model: nn.Module, h: int, w: int) -> int:
-    """Multiply-adds of the Conv2d layers of ``model(x, None, mode='tensor')`` for one image."""
-    total = [0]
-
-    def hook(m, inputs, out):
-        total[0] += m.weight.numel() * out[0, 0].numel()
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, nn.Conv2d)]
-    try:
-        with torch.inference_mode():
-            model(torch.zeros(1, 3, h, w), None, mode='tensor')
-    finally:
-        for handle in handles:
-            handle.remove()
-    return total[0]
 
 
 PEAK_CPP = r'''
@@ -411,12 +312,13 @@ def conv_reference(model: nn.Module, batch: int, h: int, w: int, rounds: int) ->
 
     The residual blocks' 3x3 convolutions are most of HRNet's multiply-adds; timing one alone,
     channels_last, at the setting's batch, in fp32 and in bf16 (interleaved, median of
-    ``rounds``), shows how fast oneDNN runs those shapes here with nothing around them.
+    ``rounds`` after one warm-up round), shows how fast oneDNN runs those shapes here with
+    nothing around them.
     """
     import torch.nn.functional as F
     widths = list(model.backbone.extra['stage4']['num_channels'])
     gen = torch.Generator().manual_seed(0)
-    cases = []
+    candidates, macs = {}, {}
     for b, c in enumerate(widths):
         hb, wb = h // 4 >> b, w // 4 >> b
         x = torch.randn(batch, c, hb, wb, generator=gen).contiguous(
@@ -424,22 +326,18 @@ def conv_reference(model: nn.Module, batch: int, h: int, w: int, rounds: int) ->
         wt = (torch.randn(c, c, 3, 3, generator=gen) * 0.05).contiguous(
             memory_format=torch.channels_last)
         bias = torch.randn(c, generator=gen)
-        macs = batch * c * c * 9 * hb * wb
-        cases.append((f'{c} ch, {hb}x{wb}', macs, (x, wt, bias),
-                      (x.bfloat16(), wt.bfloat16(), bias.bfloat16())))
-    times = {(case[0], dt): [] for case in cases for dt in ('fp32', 'bf16')}
+        shape = f'{c} ch, {hb}x{wb}'
+        reps = max(1, int(2e8 // (batch * c * c * 9 * hb * wb)))  # ~0.2 G multiply-adds a call
+        for dt, args in (('fp32', (x, wt, bias)), ('bf16', (x.bfloat16(), wt.bfloat16(),
+                                                            bias.bfloat16()))):
+            candidates[(shape, dt)] = lambda a=args, n=reps: [F.conv2d(*a, padding=1)
+                                                              for _ in range(n)]
+            macs[(shape, dt)] = batch * c * c * 9 * hb * wb * reps
     with torch.inference_mode():
-        for r in range(rounds + 1):  # the first round warms up
-            for shape, macs, fp32, bf16 in cases:
-                for dt, (x, wt, bias) in (('fp32', fp32), ('bf16', bf16)):
-                    reps = max(1, int(2e8 // macs))  # ~0.2 G multiply-adds per timing
-                    t0 = time.perf_counter()
-                    for _ in range(reps):
-                        F.conv2d(x, wt, bias, padding=1)
-                    if r:
-                        times[(shape, dt)].append(macs * reps / (time.perf_counter() - t0))
-    return [dict(shape=shape, **{dt: statistics.median(times[(shape, dt)]) / 1e9
-                                 for dt in ('fp32', 'bf16')}) for shape, *_ in cases]
+        times = interleaved_times(candidates, rounds, warmup=1)
+    shapes = dict.fromkeys(shape for shape, _ in candidates)
+    return [dict(shape=shape, **{dt: macs[(shape, dt)] / statistics.median(times[(shape, dt)])
+                                 / 1e9 for dt in ('fp32', 'bf16')}) for shape in shapes]
 
 
 def profile_runner(fn: Callable, x: torch.Tensor, steps: int = 2, top: int = 12) -> str:
@@ -454,123 +352,154 @@ def profile_runner(fn: Callable, x: torch.Tensor, steps: int = 2, top: int = 12)
     return prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=top)
 
 
-def fmt_table(headers: List[str], rows: List[List[str]]) -> str:
-    lines = ['| ' + ' | '.join(headers) + ' |',
-             '|' + '|'.join('---' if i < 3 else '---:' for i in range(len(headers))) + '|']
-    lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
-    return '\n'.join(lines)
+# ----------------------------------------------------------------------------- timing
+def compile_runners(runners: Dict[str, Callable], x: torch.Tensor) -> Dict[str, float]:
+    """Compile the compiled variants for ``x``'s shape (one forward included), outside the
+    timed rounds; the seconds each took."""
+    seconds = {}
+    for v, fn in runners.items():
+        if v in COMPILED:
+            with torch.inference_mode():
+                fn(x)
+            seconds[v] = fn.compile_seconds[tuple(x.shape)]
+    return seconds
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.backends.mkldnn.enabled = True
-    settings = QUICK if args.quick else FULL
-    if args.configs:
-        settings = tuple((c.strip(), None) for c in args.configs.split(','))
-    batches = [int(b) for b in (args.batches or ('1,2' if args.quick else '1,16')).split(',')]
-    rounds = args.rounds or (2 if args.quick else 5)
-    variants = [v.strip() for v in args.variants.split(',')]
-    unknown = set(variants) - set(VARIANTS + OPTIONAL)
-    if unknown:
-        raise SystemExit(f'unknown variants {sorted(unknown)}; choose from '
-                         f'{VARIANTS + OPTIONAL}')
+def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, iters: int,
+                 warmup: int) -> Dict[str, dict]:
+    """Median seconds per batch of every runner, interleaved rounds, and its output check."""
+    with torch.inference_mode():
+        outs = {name: fn(x) for name, fn in runners.items()}  # first call: checks + warm-up
+        times = interleaved_times({name: (lambda fn=fn: fn(x)) for name, fn in runners.items()},
+                                  rounds, warmup=warmup - 1, iters=iters)
+    ref = outs.get('mmpose')
+    results = {}
+    for name, ts in times.items():
+        med, spread = median_spread(ts)
+        r = dict(s_per_batch=med, images_per_s=x.shape[0] / med, best_s_per_batch=min(ts),
+                 spread=spread, rounds=ts)
+        if ref is not None:
+            r['max_abs_diff'] = float((outs[name].float() - ref).abs().max())
+            r['keypoint_shift_px'] = keypoint_shift(outs[name].float(), ref)
+            r['heatmap_max'] = float(ref.abs().max())
+        results[name] = r
+    return results
+
+
+def result_row(name: str, batch: int, v: str, r: dict, base: Optional[dict]) -> List[str]:
+    """One row of the main table."""
+    ratio = f'{base["s_per_batch"] / r["s_per_batch"]:.2f}x' if base else '-'
+    best = f'{base["best_s_per_batch"] / r["best_s_per_batch"]:.2f}x' if base else '-'
+    diff = f'{r["max_abs_diff"]:.1e}' if 'max_abs_diff' in r else '-'
+    shift = f'{r["keypoint_shift_px"]:.3f}' if 'keypoint_shift_px' in r else '-'
+    return [name, str(batch), v, f'{1e3 * r["s_per_batch"]:.1f}', f'{r["images_per_s"]:.2f}',
+            f'{100 * r["spread"]:.0f}%', ratio, f'{1e3 * r["best_s_per_batch"]:.1f}', best,
+            diff, shift, f'{r["gmac_per_s"]:.0f}']
+
+
+# ----------------------------------------------------------------------------- run
+def available_variants(args) -> tuple:
+    """The variants asked for that can run here (inductor needs a C++ compiler, ONNX Runtime
+    its package), and the ONNX Runtime version."""
+    variants = comma_list(args.variants, VARIANTS + OPTIONAL, 'variants')
     if any(v in COMPILED and v != 'ours-jit' for v in variants):
-        from hrnet_ext.models.fuse_bn import check_cpp_compiler
+        from hrnet_ext.deploy import check_cpp_compiler
         try:
             check_cpp_compiler()
         except RuntimeError as exc:
             print(f'skipping the inductor variants: {exc}', flush=True)
             variants = [v for v in variants if v not in COMPILED or v == 'ours-jit']
-
-    import mmpose
     try:
         import onnxruntime
         ort_version = onnxruntime.__version__
     except ImportError:
         ort_version = None
         variants = [v for v in variants if not v.startswith('ours-ort')]
+    return variants, ort_version
+
+
+def measure_config(config: str, args, variants: List[str], tables: Dict[str, list]) -> list:
+    """Every batch size of one config: timings, compile times, convolution references."""
+    ours, mm, (h, w) = build_pair(config, seed=args.seed)
+    runners = make_runners(variants, ours, mm, h, w)
+    macs = forward_macs(ours, h, w)
+    name = f'{osp.basename(config).split("_coco")[0].replace("hrnet_", "").upper()} {h}x{w}'
+    settings = []
+    for batch in (int(b) for b in args.batches.split(',')):
+        x = torch.rand(batch, 3, h, w, generator=torch.Generator().manual_seed(1))
+        iters = args.iters or max(1, -(-16 // batch))
+        compile_s = compile_runners(runners, x)
+        for v, s in compile_s.items():
+            tables['compile'].append([name, str(batch), v, f'{s:.1f}'])
+            print(f'{name} batch {batch}: {v} compiled in {s:.1f} s (one forward included)',
+                  flush=True)
+        res = time_setting(runners, x, args.rounds, iters, args.warmup)
+        for v, r in res.items():
+            r['gmac_per_s'] = macs * batch / r['s_per_batch'] / 1e9
+            if v in compile_s:
+                r['compile_s'] = compile_s[v]
+            tables['main'].append(result_row(name, batch, v, r, res.get('mmpose')))
+            print(' | '.join(tables['main'][-1]), flush=True)
+        settings.append(dict(config=config, input=(h, w), batch=batch, iters=iters,
+                             conv_macs_per_image=macs, results=res))
+        if args.conv_reference:
+            ref = conv_reference(ours, batch, h, w, args.rounds)
+            settings[-1]['conv_reference'] = ref
+            for r in ref:
+                tables['conv'].append([name, str(batch), r['shape'], f'{r["fp32"]:.0f}',
+                                       f'{r["bf16"]:.0f}', f'{r["bf16"] / r["fp32"]:.2f}x'])
+                print(' | '.join(tables['conv'][-1]), flush=True)
+        if args.profile and args.profile in runners:
+            print(f'--- profile {name} batch {batch} {args.profile}')
+            print(profile_runner(runners[args.profile], x))
+    return settings
+
+
+def print_tables(header: str, tables: Dict[str, list], peak: Optional[dict]) -> None:
+    print()
+    print(header)
+    print(markdown_table(['model', 'batch', 'variant', 'ms/batch', 'images/s', 'spread',
+                          'speed-up vs mmpose', 'best ms/batch', 'speed-up (best rounds)',
+                          'max |diff| vs mmpose', 'keypoint shift (px)', 'conv GMAC/s'],
+                         tables['main'], align='lll' + 'r' * 9))
+    if peak:
+        threads = torch.get_num_threads()
+        print(f'\npeak multiply-adds of the {threads} threads\' cores (AVX-512 FMA / VDPBF16PS '
+              f'chains, best of 5): fp32 {peak["fp32"]:.0f} GMAC/s, bf16 {peak["bf16"]:.0f} '
+              'GMAC/s')
+    if tables['compile']:
+        print()
+        print(markdown_table(['model', 'batch', 'variant', 'compile s (first call, not timed)'],
+                             tables['compile'], align='lllr'))
+    if tables['conv']:
+        print()
+        print(markdown_table(['model', 'batch', 'lone 3x3 convolution (channels_last)',
+                              'fp32 GMAC/s', 'bf16 GMAC/s', 'bf16 / fp32'], tables['conv'],
+                             align='lllrrr'))
+
+
+def main(argv=None) -> dict:
+    args = arguments(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.backends.mkldnn.enabled = True
+    variants, ort_version = available_variants(args)
+    import mmpose
     header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
               f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch '
               f'{torch.__version__} ({torch.get_num_threads()} threads, '
               f'OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY")}), mmpose {mmpose.__version__}'
-              f', onnxruntime {ort_version}; {rounds} interleaved rounds, median')
+              f', onnxruntime {ort_version}; {args.rounds} interleaved rounds, median')
     print(header, flush=True)
     results = dict(header=header, settings=[])
-    rows, compile_rows, conv_rows = [], [], []
-    for config, size in settings:
-        ours, mm, (h, w) = build_pair(config, size, args.seed)
-        runners = make_runners(variants, ours, mm, h, w)
-        macs = conv_macs_per_image(ours, h, w)
-        name = f'{config.split("_coco")[0].replace("hrnet_", "").upper()} {h}x{w}'
-        for batch in batches:
-            x = torch.rand(batch, 3, h, w, generator=torch.Generator().manual_seed(1))
-            iters = args.iters or max(1, -(-16 // batch))
-            compile_s = {}
-            for v in runners:  # compile (one forward included) outside the timed rounds
-                if v in COMPILED:
-                    with torch.inference_mode():
-                        runners[v](x)
-                    compile_s[v] = runners[v].compile_seconds[tuple(x.shape)]
-                    compile_rows.append([name, str(batch), v, f'{compile_s[v]:.1f}'])
-                    print(f'{name} batch {batch}: {v} compiled in {compile_s[v]:.1f} s '
-                          '(one forward included)', flush=True)
-            res = time_setting(runners, x, rounds, iters, args.warmup)
-            for v, r in res.items():
-                r['gmac_per_s'] = macs * batch / r['s_per_batch'] / 1e9
-                if v in compile_s:
-                    r['compile_s'] = compile_s[v]
-            results['settings'].append(dict(config=config, input=(h, w), batch=batch,
-                                            iters=iters, conv_macs_per_image=macs,
-                                            results=res))
-            base = res.get('mmpose')
-            for v, r in res.items():
-                ratio = f'{base["s_per_batch"] / r["s_per_batch"]:.2f}x' if base else '-'
-                best = (f'{base["best_s_per_batch"] / r["best_s_per_batch"]:.2f}x' if base
-                        else '-')
-                diff = f'{r["max_abs_diff"]:.1e}' if 'max_abs_diff' in r else '-'
-                shift = f'{r["keypoint_shift_px"]:.3f}' if 'keypoint_shift_px' in r else '-'
-                rows.append([name, str(batch), v, f'{1e3 * r["s_per_batch"]:.1f}',
-                             f'{r["images_per_s"]:.2f}', f'{100 * r["spread"]:.0f}%', ratio,
-                             f'{1e3 * r["best_s_per_batch"]:.1f}', best,
-                             diff, shift, f'{r["gmac_per_s"]:.0f}'])
-                print(' | '.join(rows[-1]), flush=True)
-            if args.conv_reference:
-                ref = conv_reference(ours, batch, h, w, rounds)
-                results['settings'][-1]['conv_reference'] = ref
-                for r in ref:
-                    conv_rows.append([name, str(batch), r['shape'], f'{r["fp32"]:.0f}',
-                                      f'{r["bf16"]:.0f}', f'{r["bf16"] / r["fp32"]:.2f}x'])
-                    print(' | '.join(conv_rows[-1]), flush=True)
-            if args.profile and args.profile in runners:
-                print(f'--- profile {name} batch {batch} {args.profile}')
-                print(profile_runner(runners[args.profile], x))
-        del ours, mm, runners
-    print()
-    print(header)
-    print(fmt_table(['model', 'batch', 'variant', 'ms/batch', 'images/s', 'spread',
-                     'speed-up vs mmpose', 'best ms/batch', 'speed-up (best rounds)',
-                     'max |diff| vs mmpose', 'keypoint shift (px)',
-                     'conv GMAC/s'], rows))
+    tables: Dict[str, list] = dict(main=[], compile=[], conv=[])
+    for config in (c.strip() for c in args.configs.split(',')):
+        results['settings'] += measure_config(config, args, variants, tables)
+    peak = None
     if args.conv_reference:
-        peak = fma_peak(torch.get_num_threads())
-        results['fma_peak_gmac_per_s'] = peak
-        if peak:
-            print(f'\npeak multiply-adds of the {torch.get_num_threads()} threads\' cores '
-                  f'(AVX-512 FMA / VDPBF16PS chains, best of 5): fp32 {peak["fp32"]:.0f} GMAC/s,'
-                  f' bf16 {peak["bf16"]:.0f} GMAC/s')
-    if compile_rows:
-        print()
-        print(fmt_table(['model', 'batch', 'variant', 'compile s (first call, not timed)'],
-                        compile_rows))
-    if conv_rows:
-        print()
-        print(fmt_table(['model', 'batch', 'lone 3x3 convolution (channels_last)',
-                         'fp32 GMAC/s', 'bf16 GMAC/s', 'bf16 / fp32'], conv_rows))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(results, f, indent=1)
+        peak = results['fma_peak_gmac_per_s'] = fma_peak(torch.get_num_threads())
+    print_tables(header, tables, peak)
+    write_json(args.json, results)
     return results
 
 

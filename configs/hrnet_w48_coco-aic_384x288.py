@@ -17,7 +17,8 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='CombinedDataset',
-        # COCO's keypoint names, flip pairs and upper/lower body ids (MMPose's file)
+        # COCO's keypoint names, flip pairs and upper/lower body ids: MMPose's file, copied to
+        # configs/_base_/datasets/coco.py (a path relative to the repository root)
         metainfo=dict(from_file='configs/_base_/datasets/coco.py'),
         datasets=[
             dict(_base_.train_dataloader.dataset, pipeline=[]),

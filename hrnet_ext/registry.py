@@ -13,9 +13,9 @@ from mmengine.registry import Registry
 from mmpose.registry import DATASETS as MMPOSE_DATASETS
 from mmpose.registry import HOOKS as MMPOSE_HOOKS
 from mmpose.registry import KEYPOINT_CODECS as MMPOSE_KEYPOINT_CODECS
-from mmpose.registry import METRICS as MMPOSE_METRICS
 from mmpose.registry import MODELS as MMPOSE_MODELS
 from mmpose.registry import TRANSFORMS as MMPOSE_TRANSFORMS
+from mmpose.registry import VISUALIZERS as MMPOSE_VISUALIZERS
 
 SCOPE = 'hrnet_ext'
 
@@ -26,5 +26,6 @@ DATASETS = Registry(
     'dataset', parent=MMPOSE_DATASETS, scope=SCOPE, locations=['hrnet_ext.datasets'])
 KEYPOINT_CODECS = Registry(
     'KEYPOINT_CODECS', parent=MMPOSE_KEYPOINT_CODECS, scope=SCOPE, locations=['hrnet_ext.codecs'])
-METRICS = Registry('metric', parent=MMPOSE_METRICS, scope=SCOPE, locations=['hrnet_ext.evaluation'])
 HOOKS = Registry('hook', parent=MMPOSE_HOOKS, scope=SCOPE, locations=['hrnet_ext.engine'])
+VISUALIZERS = Registry('visualizer', parent=MMPOSE_VISUALIZERS, scope=SCOPE,
+                       locations=['hrnet_ext.visualization'])

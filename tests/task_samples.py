@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 from typing import Dict
 
-SAMPLES = Path(__file__).resolve().parent / 'data'
+from helpers import TEST_DATA
+
+SAMPLES = TEST_DATA
 
 TASK_ROOT_ENV = dict(wflw='HRNET_EXT_WFLW_ROOT', face300w='HRNET_EXT_300W_ROOT',
                      cofw='HRNET_EXT_COFW_ROOT', onehand10k='HRNET_EXT_ONEHAND10K_ROOT',

@@ -1,5 +1,6 @@
 """Registration: the scope prefix builds our classes; MMPose's names still build MMPose's."""
 import pytest
+from helpers import mmpose_extra
 from mmengine.registry import init_default_scope
 from mmpose.models.backbones import HRNet as MMPoseHRNet
 from mmpose.models.pose_estimators import TopdownPoseEstimator
@@ -9,15 +10,7 @@ import hrnet_ext  # noqa: F401
 from hrnet_ext.models import HRNet
 from hrnet_ext.registry import MODELS
 
-W18_EXTRA = dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(4, ),
-                num_channels=(64, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(4, 4),
-                num_channels=(18, 36)),
-    stage3=dict(num_modules=4, num_branches=3, block='BASIC', num_blocks=(4, 4, 4),
-                num_channels=(18, 36, 72)),
-    stage4=dict(num_modules=3, num_branches=4, block='BASIC', num_blocks=(4, 4, 4, 4),
-                num_channels=(18, 36, 72, 144)))
+W18_EXTRA = mmpose_extra(18)
 
 
 @pytest.fixture(autouse=True)

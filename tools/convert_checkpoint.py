@@ -24,6 +24,7 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
+from hrnet_ext.engine.cli import ToolArgumentParser, run_tool
 from hrnet_ext.models.convert import (
     CheckpointMismatchError,
     convert_state_dict,
@@ -32,7 +33,7 @@ from hrnet_ext.models.convert import (
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = ToolArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('src', help='checkpoint to convert (read safely)')
     parser.add_argument('dst', help='output .pth')
     parser.add_argument('--config', help='check against this config\'s model')
@@ -50,10 +51,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def config_reference(path: str) -> Dict[str, torch.Size]:
     """Key -> shape of the config's model."""
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
-    cfg = Config.fromfile(path)
+
+    from hrnet_ext.apis import load_model_config
+    cfg = load_model_config(path)  # the head's size from the data set, where not set
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
@@ -132,4 +134,4 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

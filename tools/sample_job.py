@@ -13,33 +13,38 @@ A sample of 4 images proves the wiring, not accuracy. The real thing, on COCO:
     tools/dist_train.sh configs/hrnet_w32_coco_256x192.py 8
     tools/dist_test.sh configs/hrnet_w32_coco_256x192.py work_dirs/.../best_coco_AP_*.pth 8
 """
-import argparse
 import json
 import os.path as osp
 import time
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading)
+from hrnet_ext.engine.cli import ToolArgumentParser, run_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'sample', 'hrnet_tiny_coco-sample_128x96.py')
 DEMO_IMAGE = osp.join(REPO, 'tests', 'data', 'demo', 'human-pose.jpeg')
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def main(argv=None) -> None:
+    parser = ToolArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'sample_job'))
     parser.add_argument('--epochs', type=int, default=None, help='default: the config\'s')
-    args = parser.parse_args()
+    parser.add_argument('--verbose', action='store_true',
+                        help="MMEngine's start-up log in full (default: a summary)")
+    args = parser.parse_args(argv)
 
     from mmengine.config import Config
-    from mmengine.runner import Runner
+
+    from hrnet_ext.engine.config_check import prepare_config
+    from hrnet_ext.engine.runner import build_runner
 
     start = time.time()
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = args.work_dir
     if args.epochs is not None:
         cfg.train_cfg.max_epochs = args.epochs
-    runner = Runner.from_cfg(cfg)
+    prepare_config(cfg)
+    runner = build_runner(cfg, verbose=args.verbose)
     n_params = sum(p.numel() for p in runner.model.parameters())
     print(f'[sample_job] model: HRNet ({n_params:,} parameters) from {osp.relpath(CONFIG, REPO)}')
     runner.train()
@@ -48,15 +53,15 @@ def main() -> None:
           ', '.join(f'{k}={v:.3f}' for k, v in metrics.items()))
 
     from mmpose.apis import inference_topdown, init_model
-    from mmpose.registry import VISUALIZERS
     from mmpose.structures import merge_data_samples
+
+    from hrnet_ext.visualization import PoseLocalVisualizer
 
     checkpoint = osp.join(args.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
     model = init_model(cfg, checkpoint, device='cpu')
     results = inference_topdown(model, DEMO_IMAGE)  # the whole image as the person box
     sample = merge_data_samples(results)
-    visualizer = VISUALIZERS.build(
-        dict(type='PoseLocalVisualizer', name='sample_job', radius=3, line_width=2))
+    visualizer = PoseLocalVisualizer(name='sample_job', radius=3, line_width=2)
     visualizer.set_dataset_meta(model.dataset_meta)
     import mmcv
     image = mmcv.imread(DEMO_IMAGE, channel_order='rgb')
@@ -73,4 +78,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -3,27 +3,18 @@
 Each class subclasses the MMPose transform it replaces, takes the same arguments and leaves
 every key of the results dict as MMPose's would (tests/datasets/test_fast_transforms.py
 compares them with ``np.array_equal`` over random augmentations of the bundled samples).
-Where the time of MMPose's transform went, measured on the COCO sample (256x192, one
-process; docs/benchmarks.md, "Data pipelines, one process"):
+What each one avoids (measured in docs/benchmarks.md, "Data pipelines, one process"):
 
-* :class:`FastTopdownAffine`: ``RandomFlip`` hands on ``np.flip`` views (negative strides);
-  ``cv2.warpAffine`` then copies the whole view element by element (2.3 ms for a 640x425
-  colour image, against 0.3 ms for the warp itself). Here the view is copied back to a
-  C-contiguous array with ``cv2.flip`` (0.03 ms), which moves the same bytes, and MMPose's
+* :class:`FastTopdownAffine`: OpenCV's element-by-element copy of the ``np.flip`` views that
+  ``RandomFlip`` hands on; the view is copied back with ``cv2.flip`` and MMPose's
   ``TopdownAffine`` runs on it unchanged (same matrix, same ``cv2.warpAffine`` call).
-* :class:`FastGenerateTarget`: ``MSRAHeatmap`` (``unbiased`` False or True) and ``UDPHeatmap``
-  (``heatmap_type='gaussian'``) are encoded without a Python loop of ``np.exp`` per keypoint:
-  the 2-D Gaussian of the plain codec is the same for every keypoint and is computed once;
-  the unbiased and UDP Gaussians are computed for all keypoints in one ``np.exp`` call over
-  the same float32 operands. Other codecs use MMPose's own encoder.
-* :class:`FastPackPoseInputs`: ``torch.permute(...).contiguous()`` of a uint8 HWC image
-  (0.09 ms with one thread, 0.35 ms with two) is replaced by ``cv2.split`` + ``np.stack``
-  (0.015 ms), and the ``copy.deepcopy`` of the metainfo (COCO's ``raw_ann_info`` polygons:
-  0.05 ms) by an equal copy made 3-4x faster (:func:`deepcopy_builtin`); the rest is
-  MMPose's ``PackPoseInputs``.
-* :class:`CachedLoadImage`: MMPose's ``LoadImage`` that keeps the last few decoded images
-  (keyed by path), for evaluation on detected boxes, where consecutive samples are boxes
-  of the same image (the paper's COCO protocol: 118 boxes in the 4 sample images).
+* :class:`FastGenerateTarget`: the Python loop of ``np.exp`` per keypoint of MMPose's heatmap
+  encoders (:mod:`hrnet_ext.codecs.fast_heatmap`); other codecs use MMPose's own encoder.
+* :class:`FastPackPoseInputs`: torch's slow ``permute(...).contiguous()`` of a uint8 HWC image
+  (``cv2.split`` + ``np.stack`` instead) and ``copy.deepcopy`` of the metainfo (an equal copy
+  made faster, :func:`deepcopy_builtin`); the rest is MMPose's ``PackPoseInputs``.
+* :class:`CachedLoadImage`: decoding an image again for each of its boxes in evaluation on
+  detected boxes (MMPose's ``LoadImage`` that keeps the last few decoded images, by path).
 
 Use them in a pipeline by their prefixed names, with MMPose's arguments::
 
@@ -35,14 +26,14 @@ Use them in a pipeline by their prefixed names, with MMPose's arguments::
 import copy as _copy
 import os
 from collections import OrderedDict
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import cv2
 import numpy as np
 import torch
-from mmpose.codecs import MSRAHeatmap, UDPHeatmap
 from mmpose.datasets.transforms import GenerateTarget, LoadImage, PackPoseInputs, TopdownAffine
 
+from hrnet_ext.codecs.fast_heatmap import fast_encoder
 from hrnet_ext.registry import TRANSFORMS
 
 # dtypes that cv2.flip / cv2.split take as they are (numpy -> cv::Mat without conversion)
@@ -103,127 +94,6 @@ class FastTopdownAffine(TopdownAffine):
         else:
             results['img'] = unflip_view(img)
         return super().transform(results)
-
-
-class _FastHeatmapEncoder:
-    """A codec whose ``encode`` is computed faster; every other attribute is the codec's.
-
-    Equal outputs to ``MSRAHeatmap.encode`` (plain and unbiased) and ``UDPHeatmap.encode``
-    (``heatmap_type='gaussian'``): the same float32 operations element by element, in the
-    same order (see the module docstring).
-    """
-
-    def __init__(self, codec) -> None:
-        self.codec = codec
-        self._udp = isinstance(codec, UDPHeatmap)
-        self._dark = not self._udp and codec.unbiased
-        sigma = codec.sigma
-        self._radius = sigma * 3
-        self._gaussian_size = 2 * self._radius + 1
-        # the xy grid of MMPose's generate_(udp_)gaussian_heatmaps
-        self._x = np.arange(0, self._gaussian_size, 1, dtype=np.float32)
-        if not self._udp and not self._dark:
-            x, y = self._x, self._x[:, None]
-            x0 = y0 = self._gaussian_size // 2
-            self._gaussian = np.exp(-((x - x0)**2 + (y - y0)**2) / (2 * sigma**2))
-
-    def __getattr__(self, name):
-        if name == 'codec' or name.startswith('__'):  # not set yet (unpickling, copying)
-            raise AttributeError(name)
-        return getattr(self.codec, name)
-
-    def __repr__(self) -> str:
-        return f'_FastHeatmapEncoder({self.codec!r})'
-
-    def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None
-               ) -> dict:
-        codec = self.codec
-        assert keypoints.shape[0] == 1, (
-            f'{codec.__class__.__name__} only support single-instance keypoint encoding')
-        if keypoints_visible is None:
-            keypoints_visible = np.ones(keypoints.shape[:2], dtype=np.float32)
-        if keypoints.ndim != 3 or keypoints.shape[2] != 2 or keypoints_visible.ndim != 2:
-            return codec.encode(keypoints, keypoints_visible)  # MMPose's, errors included
-        keypoints = keypoints / codec.scale_factor
-        if self._dark:
-            heatmaps, weights = self._encode_unbiased(keypoints, keypoints_visible)
-        else:
-            heatmaps, weights = self._encode_windowed(keypoints, keypoints_visible)
-        return dict(heatmaps=heatmaps, keypoint_weights=weights)
-
-    def _encode_windowed(self, keypoints, keypoints_visible) -> Tuple[np.ndarray, np.ndarray]:
-        """``generate_gaussian_heatmaps`` (plain) / ``generate_udp_gaussian_heatmaps``."""
-        _, K, _ = keypoints.shape
-        W, H = self.codec.heatmap_size
-        heatmaps = np.zeros((K, H, W), dtype=np.float32)
-        weights = keypoints_visible.copy()
-        radius = self._radius
-        kpts = keypoints[0]
-        mu = (kpts + 0.5).astype(np.int64)  # (K, 2), as MMPose per keypoint
-        lt = (mu - radius).astype(np.int64)
-        rb = (mu + radius + 1).astype(np.int64)
-        labelled = ~(keypoints_visible[0] < 0.5)
-        outside = (lt[:, 0] >= W) | (lt[:, 1] >= H) | (rb[:, 0] < 0) | (rb[:, 1] < 0)
-        weights[0, labelled & outside] = 0
-        todo = np.flatnonzero(labelled & ~outside)
-        if not len(todo):
-            return heatmaps, weights
-        if self._udp:
-            # x0 = gaussian_size // 2 + (mu_ac - mu) in float64 (np.float32 - np.int64),
-            # then cast to float32 by the array - scalar subtraction
-            offset = self._gaussian_size // 2 + (kpts[todo] - mu[todo])
-            x0 = offset[:, 0].astype(np.float32)[:, None, None]
-            y0 = offset[:, 1].astype(np.float32)[:, None, None]
-            x, y = self._x[None, None, :], self._x[None, :, None]
-            sigma = self.codec.sigma
-            gaussians = np.exp(-((x - x0)**2 + (y - y0)**2) / (2 * sigma**2))
-        else:
-            gaussians = None
-        # MMPose's valid ranges in the heatmap (h1, h2) and in the Gaussian (h - left/top)
-        lt, rb = lt[todo], rb[todo]
-        h1 = np.maximum(lt, 0)
-        h2 = np.minimum(rb, [W, H])
-        for j, k, (hx1, hy1), (hx2, hy2), (gx1, gy1), (gx2, gy2) in zip(
-                range(len(todo)), todo.tolist(), h1.tolist(), h2.tolist(), (h1 - lt).tolist(),
-                (h2 - lt).tolist()):
-            g = self._gaussian if gaussians is None else gaussians[j]
-            region = heatmaps[k, hy1:hy2, hx1:hx2]
-            np.maximum(region, g[gy1:gy2, gx1:gx2], out=region)
-        return heatmaps, weights
-
-    def _encode_unbiased(self, keypoints, keypoints_visible) -> Tuple[np.ndarray, np.ndarray]:
-        """``generate_unbiased_gaussian_heatmaps``: a full-map Gaussian per keypoint."""
-        _, K, _ = keypoints.shape
-        W, H = self.codec.heatmap_size
-        sigma = self.codec.sigma
-        heatmaps = np.zeros((K, H, W), dtype=np.float32)
-        weights = keypoints_visible.copy()
-        radius = sigma * 3
-        kpts = keypoints[0]
-        lt = kpts - radius
-        rb = kpts + radius + 1
-        labelled = ~(keypoints_visible[0] < 0.5)
-        outside = (lt[:, 0] >= W) | (lt[:, 1] >= H) | (rb[:, 0] < 0) | (rb[:, 1] < 0)
-        weights[0, labelled & outside] = 0
-        todo = np.flatnonzero(labelled & ~outside)
-        if len(todo):
-            x = np.arange(0, W, 1, dtype=np.float32)[None, None, :]
-            y = np.arange(0, H, 1, dtype=np.float32)[None, :, None]
-            mu = kpts[todo]
-            gaussians = np.exp(-((x - mu[:, 0, None, None])**2 + (y - mu[:, 1, None, None])**2)
-                               / (2 * sigma**2))
-            # max(gaussian, 0) where MMPose takes the maximum with the empty heatmap
-            heatmaps[todo] = np.maximum(gaussians, heatmaps[todo])
-        return heatmaps, weights
-
-
-def fast_encoder(codec):
-    """``codec`` wrapped with a faster equal ``encode`` where there is one, else ``codec``."""
-    if type(codec) is MSRAHeatmap:
-        return _FastHeatmapEncoder(codec)
-    if type(codec) is UDPHeatmap and codec.heatmap_type == 'gaussian':
-        return _FastHeatmapEncoder(codec)
-    return codec
 
 
 @TRANSFORMS.register_module()

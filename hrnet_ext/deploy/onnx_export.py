@@ -10,27 +10,10 @@ import torch
 from mmengine.config import Config, ConfigDict
 from torch import nn
 
+from hrnet_ext.models.heatmap_net import HeatmapNet
+
 INPUT_NAME = 'input'
 OUTPUT_NAME = 'heatmaps'
-
-
-class HeatmapNet(nn.Module):
-    """``(N, 3, H, W)`` normalised images -> ``(N, K, H/4, W/4)`` heatmaps.
-
-    ``TopdownPoseEstimator.forward`` takes a ``mode`` and data samples; the exporter needs
-    a tensor-in, tensor-out module, which this is (it holds the estimator's own modules).
-    """
-
-    def __init__(self, estimator: nn.Module) -> None:
-        super().__init__()
-        self.estimator = estimator
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        heatmaps = self.estimator._forward(inputs)  # backbone, neck if any, head.forward
-        if not isinstance(heatmaps, torch.Tensor):
-            raise TypeError(f'the head returns {type(heatmaps).__name__}, not one heatmap '
-                            'tensor; only heatmap heads are exportable here')
-        return heatmaps
 
 
 def input_size_of(cfg: Union[Config, ConfigDict]) -> Tuple[int, int]:
@@ -62,7 +45,7 @@ def export_onnx(model: nn.Module, out_file: str, opset: int = 17,
     """
     import warnings
     w, h = input_size_of(model.cfg)
-    net = HeatmapNet(model).eval()
+    net = HeatmapNet.of(model).eval()
     dummy = torch.zeros(batch_size, 3, h, w, device=next(model.parameters()).device)
     with warnings.catch_warnings():
         # torch >= 2.9 warns that the TorchScript exporter is deprecated; it still works

@@ -23,15 +23,11 @@ from .onnx_export import INPUT_NAME
 class OrtSession:
     """An ONNX Runtime session on the CPU or, with ``device='cuda...'``, the GPU.
 
-    Session options (measured on HRNet-W32, 2 shared cores, ``docs/benchmarks.md``): all
-    graph optimisations (``ORT_ENABLE_ALL``, ONNX Runtime's default, which on x86 turns the
-    convolutions into NCHWc-blocked ones with the ReLU and the residual sum fused: 1.4x the
-    ``ORT_ENABLE_EXTENDED`` level at batch 16), sequential execution, and intra-op worker
-    threads that do **not** spin while waiting (``session.intra_op.allow_spinning = 0``;
-    ONNX Runtime's own default spins). Spinning buys a little latency on an idle machine and
-    costs much on a shared one (W32 at batch 1 with other jobs running: 1.33x MMPose's
-    eager model without spinning, 0.77x with), and it matches torch's
-    ``OMP_WAIT_POLICY=PASSIVE`` of the benchmarks and tests.
+    Session options: all graph optimisations (``ORT_ENABLE_ALL``, ONNX Runtime's default),
+    sequential execution, and intra-op worker threads that sleep instead of spinning while
+    they wait (ONNX Runtime's own default spins), which on a shared machine is much faster and
+    matches torch's ``OMP_WAIT_POLICY=PASSIVE`` (measured: docs/benchmarks.md, "ONNX Runtime's
+    options").
 
     Args:
         onnx_file: The exported network (:func:`hrnet_ext.deploy.export_onnx`).

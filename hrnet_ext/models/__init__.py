@@ -1,17 +1,17 @@
-"""HRNet models: exchange units, high-resolution modules, backbone and heads.
+"""HRNet models: fusion units, high-resolution modules, backbone, neck and head.
 
 Importing this package registers every class in :data:`hrnet_ext.registry.MODELS`
 (MMEngine imports it by itself when a config names ``hrnet_ext.<Class>``).
+:class:`HeatmapNet` is the network alone (images in, heatmaps out); the deployment paths
+(BN folding, compiled inference, ONNX) are in :mod:`hrnet_ext.deploy`.
 """
 from .backbones import ARCH_SETTINGS, HRModule, HRNet, get_arch_settings
-from .fuse_bn import compile_for_inference, fuse_conv_bn, optimize_for_inference
-from .fusion import ExchangeUnit
-from .fusion_light import LightExchangeUnit
+from .fusion import FUSION_UNITS, ExchangeUnit, LightExchangeUnit
 from .heads import HRNetHeatmapHead
+from .heatmap_net import HeatmapNet
 from .necks import HRNetV2Neck
 
 __all__ = [
-    'ARCH_SETTINGS', 'ExchangeUnit', 'HRModule', 'HRNet', 'HRNetHeatmapHead', 'HRNetV2Neck',
-    'LightExchangeUnit', 'compile_for_inference', 'fuse_conv_bn', 'get_arch_settings',
-    'optimize_for_inference'
+    'ARCH_SETTINGS', 'ExchangeUnit', 'FUSION_UNITS', 'HRModule', 'HRNet', 'HRNetHeatmapHead',
+    'HRNetV2Neck', 'HeatmapNet', 'LightExchangeUnit', 'get_arch_settings'
 ]

@@ -1,13 +1,10 @@
 """MMPose's inferencer on our configs: caller boxes, whole image, an MMDetection detector."""
-from pathlib import Path
-
 import mmcv
 import numpy as np
 import pytest
+from helpers import CONFIGS, TEST_DATA, TINY_CONFIG
 
-REPO = Path(__file__).resolve().parents[2]
-TINY_CONFIG = str(REPO / 'configs' / 'sample' / 'hrnet_tiny_coco-sample_128x96.py')
-IMAGE = str(REPO / 'tests' / 'data' / 'coco' / '000000196141.jpg')  # 640 x 427
+IMAGE = str(TEST_DATA / 'coco' / '000000196141.jpg')  # 640 x 427
 
 H, W = mmcv.imread(IMAGE).shape[:2]
 
@@ -30,7 +27,7 @@ def boxes_of(result) -> np.ndarray:
 def test_detector_category_is_person(config):
     """MMPose derives it from the module of the data set class: ours are MMPose's."""
     from hrnet_ext.apis import default_det_cat_ids, object_type_of
-    config = str(REPO / 'configs' / config)
+    config = str(CONFIGS / config)
     assert object_type_of(config) == 'body'
     assert default_det_cat_ids(config) == (0, )
 

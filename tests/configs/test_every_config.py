@@ -7,17 +7,14 @@ input is shrunk to 64x96 (W x H) so that all configs run in seconds on a CPU; wh
 sizes of each recipe are is asserted by test_paper_settings.py.
 """
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from helpers import ALL_CONFIGS
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-ALL_CONFIGS = sorted(str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py')
-                     if '_base_' not in p.parts)
 SMALL = (64, 96)  # W x H: a multiple of 32, so all four branches have integer sizes
 
 

@@ -8,11 +8,11 @@ belongs to val / test pipelines (the boxes of an image follow one another); in a
 (shuffled) it would only hold memory, so it must not be there. Also: the name mapping of
 ``hrnet_ext.datasets.transform_names`` that code looking steps up by MMPose's name uses.
 """
-from pathlib import Path
 
 import numpy as np
 import pytest
 from config_nodes import dicts_in
+from helpers import ALL_CONFIGS, CONFIGS, TEST_DATA, TINY_CONFIG
 from mmengine.config import Config
 
 from hrnet_ext.datasets.transform_names import (
@@ -23,9 +23,6 @@ from hrnet_ext.datasets.transform_names import (
     with_mmpose_types,
 )
 
-CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-ALL_CONFIGS = sorted(str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py')
-                     if '_base_' not in p.parts)
 CACHED = FAST_TYPES['LoadImage']
 # MMPose's transforms that have a faster equal version, which configs must use instead
 REPLACED = {k for k in FAST_TYPES if k != 'LoadImage'}
@@ -150,8 +147,7 @@ def test_onnx_input_size_from_either_name(configs):
 
 # --------------------------------------------------------------------------- inference
 
-SAMPLE = CONFIGS / 'sample' / 'hrnet_tiny_coco-sample_128x96.py'
-COCO = Path(__file__).resolve().parents[1] / 'data' / 'coco'
+COCO = TEST_DATA / 'coco'
 
 
 def keypoints(result):
@@ -164,7 +160,7 @@ def test_mmpose_apis_with_paths_and_arrays(tiny_checkpoint, tmp_path):
     transforms, for an image path and for the image as an array (no path)."""
     import cv2
     from mmpose.apis import MMPoseInferencer, inference_topdown, init_model
-    cfg = Config.fromfile(str(SAMPLE))
+    cfg = Config.fromfile(TINY_CONFIG)
     cfg.test_dataloader.dataset.pipeline = with_mmpose_types(cfg.test_dataloader.dataset.pipeline)
     mm_config = tmp_path / 'mmpose_transforms.py'
     cfg.dump(str(mm_config))
@@ -172,7 +168,7 @@ def test_mmpose_apis_with_paths_and_arrays(tiny_checkpoint, tmp_path):
     boxes = np.array([[240, 100, 400, 400], [10, 20, 200, 380], [240, 100, 400, 400]],
                      np.float32)
     found = []
-    for config in (SAMPLE, mm_config):
+    for config in (TINY_CONFIG, mm_config):
         inferencer = MMPoseInferencer(pose2d=str(config), pose2d_weights=tiny_checkpoint,
                                       det_model='whole_image', device='cpu')
         model = init_model(str(config), tiny_checkpoint, device='cpu')
@@ -191,7 +187,7 @@ def test_inference_topdown_reads_a_rewritten_file_again(tiny_checkpoint, tmp_pat
     import shutil
 
     from mmpose.apis import inference_topdown, init_model
-    model = init_model(str(SAMPLE), tiny_checkpoint, device='cpu')
+    model = init_model(TINY_CONFIG, tiny_checkpoint, device='cpu')
     frame, box = tmp_path / 'frame.jpg', np.array([[10, 20, 300, 400]], np.float32)
     for src in ('000000196141.jpg', '000000000785.jpg'):
         shutil.copyfile(COCO / src, frame)
@@ -206,7 +202,7 @@ def test_inferencer_reads_a_rewritten_file_again(tiny_checkpoint, tmp_path):
     import shutil
 
     from hrnet_ext.apis import MMPoseInferencer
-    inferencer = MMPoseInferencer(pose2d=str(SAMPLE), pose2d_weights=tiny_checkpoint,
+    inferencer = MMPoseInferencer(pose2d=TINY_CONFIG, pose2d_weights=tiny_checkpoint,
                                   det_model='whole_image', device='cpu')
     frame, boxes = tmp_path / 'frame.jpg', [np.array([[10, 20, 300, 400]], np.float32)]
     for src in ('000000196141.jpg', '000000000785.jpg'):

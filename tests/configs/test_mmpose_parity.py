@@ -13,6 +13,7 @@ import mmpose
 import numpy as np
 import pytest
 import torch
+from helpers import CONFIGS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -46,8 +47,7 @@ def checkpoint(tmp_path_factory, randomize):
     """One set of seeded random weights, saved as our model's state dict."""
     from mmpose.registry import MODELS
     init_default_scope('mmpose')
-    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', '..', 'configs',
-                                   'hrnet_w32_coco_256x192.py'))
+    cfg = Config.fromfile(str(CONFIGS / 'hrnet_w32_coco_256x192.py'))
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
     randomize(model)

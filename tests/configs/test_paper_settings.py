@@ -3,14 +3,10 @@
 The settings are read from the loaded configs (bases merged), so a change in any base
 file that breaks the paper's recipe fails here, with the setting named.
 """
-from pathlib import Path
-
 import pytest
+from helpers import CONFIGS
 from mmengine.config import Config
 from scipy.stats import norm
-
-CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-
 
 # PAPER_SETTINGS.md, "COCO training recipe": input (w, h), heatmap (w, h), sigma, batch per GPU
 

@@ -17,11 +17,11 @@ import math
 from pathlib import Path
 
 import pytest
+from helpers import CONFIGS
 from mmengine.runner import Runner
 from test_oracle import install_oracle
 from torch import nn
 
-CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 SIZE = (128, 128)
 
 # config: (keypoints, data set, the metric checked)

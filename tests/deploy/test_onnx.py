@@ -2,17 +2,15 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import REPO, TEST_DATA, TINY_CONFIG, load_script
 
 pytest.importorskip('onnxruntime')
 pytest.importorskip('onnx')
 
-REPO = Path(__file__).resolve().parents[2]
-TINY_CONFIG = str(REPO / 'configs' / 'sample' / 'hrnet_tiny_coco-sample_128x96.py')
-COCO = REPO / 'tests' / 'data' / 'coco'
+COCO = TEST_DATA / 'coco'
 
 
 @pytest.fixture(scope='module')
@@ -49,7 +47,7 @@ def test_heatmaps_match_pytorch_for_any_batch(exported):
     for batch in (1, 3):
         x = torch.randn(batch, 3, 128, 96)
         with torch.no_grad():
-            expected = HeatmapNet(model).eval()(x).numpy()
+            expected = HeatmapNet.of(model).eval()(x).numpy()
         got = session(x.numpy())
         assert got.shape == (batch, 17, 32, 24)
         assert np.abs(got - expected).max() < 1e-4
@@ -118,11 +116,7 @@ def test_export_tool_checks_parity_on_the_sample(tiny_checkpoint, tmp_path):
 
 
 def test_export_tool_fails_on_a_tolerance_it_cannot_meet(tiny_checkpoint, tmp_path):
-    sys.path.insert(0, str(REPO / 'tools' / 'deploy'))
-    try:
-        import export_onnx
-    finally:
-        sys.path.pop(0)
+    export_onnx = load_script('tools/deploy/export_onnx.py')
     rc = export_onnx.main([TINY_CONFIG, tiny_checkpoint, '--out', str(tmp_path / 'a.onnx'),
                            '--atol', '0'])
     assert rc == 1

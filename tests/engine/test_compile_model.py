@@ -1,20 +1,19 @@
 """hrnet_ext.engine.compile: what --compile compiles and what it leaves alone."""
 import pytest
 import torch
+from helpers import TINY_CONFIG
 from mmengine.config import Config
 from torch import nn
 
 from hrnet_ext.engine.compile import COMPILE_MODES, CudaGraphStepHook, compile_model
 from hrnet_ext.registry import HOOKS
 
-SAMPLE = 'configs/sample/hrnet_tiny_coco-sample_128x96.py'
-
 
 def tiny_estimator():
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
     init_default_scope('mmpose')  # as a config run does
-    cfg = Config.fromfile(SAMPLE)
+    cfg = Config.fromfile(TINY_CONFIG)
     cfg.model.backbone.init_cfg = None
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)

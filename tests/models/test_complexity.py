@@ -1,22 +1,9 @@
 """Counting: the measured plain multiply-adds, and the paper's GFLOPs from the same count."""
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
+from helpers import load_script
 
-from hrnet_ext.models import HRNet, HRNetHeatmapHead
-from hrnet_ext.models.complexity import (
-    GIGA,
-    PAPER_GIGA,
-    count_conv_linear_macs,
-    count_parameters,
-    count_torch_flops,
-    group_by_part,
-    to_meta,
-)
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from hrnet_ext.models import HRNet, HRNetHeatmapHead, complexity
 
 # (arch, H, W): plain GMACs measured with torch's FlopCounterMode, the paper's GFLOPs (Table 1)
 FIGURES = [('w32', 256, 192, 7.65, 7.1), ('w32', 384, 288, 17.20, 16.0),
@@ -24,11 +11,7 @@ FIGURES = [('w32', 256, 192, 7.65, 7.1), ('w32', 384, 288, 17.20, 16.0),
 
 
 def get_flops_tool():
-    path = osp.join(REPO, 'tools', 'analysis', 'get_flops.py')
-    spec = importlib.util.spec_from_file_location('get_flops', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/get_flops.py')
 
 
 @pytest.mark.parametrize('arch, h, w, gmacs, paper', FIGURES)
@@ -42,22 +25,22 @@ def test_plain_count_and_paper_convention(arch, h, w, gmacs, paper):
         return head(backbone(x))
 
     model = torch.nn.ModuleDict(dict(backbone=backbone, head=head))  # estimator names
-    per_module = count_conv_linear_macs(model, run)
+    per_module = complexity.count_conv_linear_macs(model, run)
     macs = sum(per_module.values())
-    assert round(macs / GIGA, 2) == gmacs
-    assert round(macs / PAPER_GIGA, 1) == paper  # the paper divides by 2^30
-    assert count_torch_flops(run) == 2 * macs  # torch agrees: convolutions only, 2 per MAC
-    parts = group_by_part(per_module)
+    assert round(macs / complexity.GIGA, 2) == gmacs
+    assert round(macs / complexity.PAPER_GIGA, 1) == paper  # the paper divides by 2^30
+    assert complexity.count_torch_flops(run) == 2 * macs  # torch: convolutions only, 2 per MAC
+    parts = complexity.group_by_part(per_module)
     assert sum(parts.values()) == macs and 'other' not in parts
     assert 0.04 < parts['fusion (exchange units)'] / macs < 0.06
 
 
 def test_parameter_count_and_meta_device():
     net = HRNet(arch='w32')
-    assert count_parameters(net) == dict(total=28_535_552, trainable=28_535_552)
+    assert complexity.count_parameters(net) == dict(total=28_535_552, trainable=28_535_552)
     net = HRNet(arch='w32', frozen_stages=1)
-    assert count_parameters(net)['trainable'] < 28_535_552
-    assert next(to_meta(net).parameters()).device.type == 'meta'
+    assert complexity.count_parameters(net)['trainable'] < 28_535_552
+    assert next(complexity.to_meta(net).parameters()).device.type == 'meta'
 
 
 def test_tool_with_arch(capsys):

@@ -4,11 +4,11 @@ No file can be downloaded here, so the tests write the foreign layouts themselve
 own model: the official release's names are MMPose's without ``backbone.`` / ``head.``, and the
 ImageNet classification files add the classification head and the lower-resolution fusion rows
 of the last module (their stage 4 outputs every branch)."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
+from helpers import load_script
 from mmpose.models.backbones import HRNet as MMPoseHRNet
 
 from hrnet_ext.models import HRNet, HRNetHeatmapHead
@@ -18,16 +18,7 @@ from hrnet_ext.models.convert import (
     detect_format,
     unwrap_state_dict,
 )
-from hrnet_ext.utils.checkpoint import load_checkpoint_file
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from hrnet_ext.utils.safe_load import load_checkpoint_file
 
 
 def official_pose_state(randomize, extra_for):
@@ -72,7 +63,7 @@ def test_detect_format_and_unwrap(randomize, extra_for):
 def test_official_pose_checkpoint_through_the_tool(tmp_path, randomize, extra_for):
     state = official_pose_state(randomize, extra_for)
     torch.save(state, tmp_path / 'pose_hrnet_w18_256x192.pth')
-    report = load_tool('convert_checkpoint').main(
+    report = load_script('tools/convert_checkpoint.py').main(
         [str(tmp_path / 'pose_hrnet_w18_256x192.pth'), str(tmp_path / 'ours.pth')])
     assert report['source_format'] == 'official-pose' and report['head_loaded']
     assert report['dropped'] == [] and report['num_keys'] == len(state)
@@ -92,7 +83,7 @@ def test_official_pose_checkpoint_through_the_tool(tmp_path, randomize, extra_fo
 def test_imagenet_classification_file_drops_the_classifier(tmp_path, randomize, extra_for):
     state = imagenet_cls_state(randomize, extra_for)
     torch.save(state, tmp_path / 'hrnet_w18-cls.pth')
-    report = load_tool('convert_checkpoint').main(
+    report = load_script('tools/convert_checkpoint.py').main(
         [str(tmp_path / 'hrnet_w18-cls.pth'), str(tmp_path / 'w18_init.pth')])
     assert report['source_format'] == 'imagenet-cls' and not report['head_loaded']
     dropped = set(report['dropped'])
@@ -141,7 +132,7 @@ def test_mismatches_are_all_listed(tmp_path, randomize, extra_for):
 
     torch.save(state, tmp_path / 'w18.pth')
     with pytest.raises(SystemExit, match=r'shape mismatch') as info:
-        load_tool('convert_checkpoint').main(
+        load_script('tools/convert_checkpoint.py').main(
             [str(tmp_path / 'w18.pth'), str(tmp_path / 'out.pth'), '--arch', 'w32'])
     assert 'backbone.conv1.weight' not in str(info.value)  # the stem does not depend on width
     assert 'backbone.transition1.0.0.weight: (18, 256, 3, 3) vs (32, 256, 3, 3)' in str(

@@ -1,6 +1,7 @@
 """Run tools/train.py, SIGKILL-ing itself halfway through writing one checkpoint.
 
-``KILL_IN_WRITE_OF=epoch_2.pth python kill_in_checkpoint_write.py CONFIG ...``: when
+``KILL_IN_WRITE_OF=epoch_2.pth python kill_in_checkpoint_write.py tools/train.py CONFIG ...``:
+when
 ``torch.save`` writes to a file whose name contains that string, half of the bytes are
 written and flushed to disk, then the process kills itself (SIGKILL: no handler, no
 cleanup), as the OOM killer or a pre-empted job would.
@@ -14,7 +15,6 @@ import sys
 
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 KILL = os.environ['KILL_IN_WRITE_OF']
 _save = torch.save
 
@@ -33,5 +33,5 @@ def save(obj, f, *args, **kwargs):
 
 
 torch.save = save
-sys.argv = [osp.join(REPO, 'tools', 'train.py')] + sys.argv[1:]
+sys.argv = sys.argv[1:]  # the script to run, then its arguments
 runpy.run_path(sys.argv[0], run_name='__main__')

@@ -14,17 +14,16 @@ import time
 
 import pytest
 import torch
+from helpers import REPO, TINY_CONFIG
 
-from hrnet_ext.engine.checkpoint import (
+from hrnet_ext.engine.atomic_checkpoint import (
     atomic_save_checkpoint,
     find_last_complete_checkpoint,
     is_complete_checkpoint,
 )
-from hrnet_ext.utils.checkpoint import load_checkpoint_file
+from hrnet_ext.utils.safe_load import load_checkpoint_file
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SAMPLE_CONFIG = osp.join(REPO, 'configs', 'sample', 'hrnet_tiny_coco-sample_128x96.py')
-TRAIN = osp.join(REPO, 'tools', 'train.py')
+TRAIN = str(REPO / 'tools' / 'train.py')
 KILLER = osp.join(osp.dirname(osp.abspath(__file__)), 'kill_in_checkpoint_write.py')
 # 12 people, batch 4: 3 iterations an epoch; a checkpoint every epoch, 2 kept (sample config)
 OPTIONS = ['--cfg-options', 'train_cfg.val_interval=1000', 'train_dataloader.batch_size=4',
@@ -35,8 +34,9 @@ def _env(**extra):
     return dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1', **extra)
 
 
-def train_cmd(work_dir, max_epochs, script=TRAIN, resume=False):
-    cmd = [sys.executable, script, SAMPLE_CONFIG, '--work-dir', str(work_dir)]
+def train_cmd(work_dir, max_epochs, killer=False, resume=False):
+    cmd = [sys.executable, *([KILLER] if killer else []), TRAIN, TINY_CONFIG, '--work-dir',
+           str(work_dir)]
     if resume:
         cmd.append('--resume')
     return cmd + OPTIONS + [f'train_cfg.max_epochs={max_epochs}']
@@ -51,7 +51,7 @@ def finish(work_dir, max_epochs):
 
 
 def test_kill_during_checkpoint_write_keeps_previous_and_resumes(tmp_path):
-    result = subprocess.run(train_cmd(tmp_path, 3, script=KILLER), cwd=REPO,
+    result = subprocess.run(train_cmd(tmp_path, 3, killer=True), cwd=REPO,
                             env=_env(KILL_IN_WRITE_OF='epoch_2.pth'),
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
@@ -148,7 +148,7 @@ def test_best_checkpoint_is_replaced_only_after_the_new_one_is_written(tmp_path,
     from mmengine.model import BaseModel
     from mmengine.runner import Runner
 
-    import hrnet_ext.engine.checkpoint as ckpt_module
+    import hrnet_ext.engine.atomic_checkpoint as ckpt_module
 
     class Model(BaseModel):
         def __init__(self):

@@ -16,15 +16,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from helpers import REPO, TEST_DATA, TINY_CONFIG
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from hrnet_ext.datasets import BadDataError
 from hrnet_ext.registry import DATASETS
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE_CONFIG = REPO / 'configs' / 'sample' / 'hrnet_tiny_coco-sample_128x96.py'
-COCO = REPO / 'tests' / 'data' / 'coco'
+COCO = TEST_DATA / 'coco'
 ANN = 'test_coco.json'
 ONE_PERSON = '000000000785.jpg'      # image 785: 1 person
 THREE_PEOPLE = '000000040083.jpg'    # image 40083: 2 people with keypoints (+1 without)
@@ -47,7 +46,7 @@ def write_ann(root: Path, ann: dict) -> None:
 
 def build(root: Path, phase: str = 'train', max_bad_share: float = 0.5, **dataset):
     init_default_scope('mmpose')
-    cfg = Config.fromfile(str(SAMPLE_CONFIG))
+    cfg = Config.fromfile(TINY_CONFIG)
     ds = cfg[f'{phase}_dataloader'].dataset.to_dict()
     ds.update(data_root=str(root) + '/', **dataset)
     return DATASETS.build(dict(type='hrnet_ext.SkipBadSamples', dataset=ds,
@@ -225,7 +224,7 @@ def test_past_the_share_the_run_stops_listing_every_file(coco):
 
 def _tool(script, root, *args):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
-    cmd = [sys.executable, f'tools/{script}', str(SAMPLE_CONFIG), *args, '--cfg-options',
+    cmd = [sys.executable, f'tools/{script}', TINY_CONFIG, *args, '--cfg-options',
            f'sample_root={root}/', f'train_dataloader.dataset.data_root={root}/',
            f'val_dataloader.dataset.data_root={root}/',
            f'test_dataloader.dataset.data_root={root}/',
@@ -250,7 +249,7 @@ def test_train_and_test_tools_skip_and_stop(coco, tmp_path):
     result = _tool('test.py', coco, str(tmp_path / 'w' / 'epoch_1.pth'), '--work-dir',
                    str(tmp_path / 't'), '--max-bad-share', '0')
     assert result.returncode == 1
-    assert 'stopped: 1 of 12 samples are bad' in result.stderr
+    assert 'error: 1 of 12 samples are bad' in result.stderr
     assert f'{coco / ONE_PERSON}' in result.stderr
 
 

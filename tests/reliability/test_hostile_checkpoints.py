@@ -9,21 +9,19 @@ it is the "fix" often given for MMEngine's ``UnpicklingError`` under torch >= 2.
 it turns off the safety of every ``torch.load`` that does not pass ``weights_only``
 itself; ours pass it explicitly, so the variable changes nothing.
 """
-import importlib.util
 import os
 import os.path as osp
 import shutil
 
 import pytest
 import torch
+from helpers import REPO, TEST_DATA, TINY_CONFIG, load_script
 from mmengine.config import Config
 
 import hrnet_ext  # noqa: F401  (installs the safe loaders)
-from hrnet_ext.utils.checkpoint import UnsafeCheckpointError
+from hrnet_ext.utils.safe_load import UnsafeCheckpointError
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SAMPLE_CONFIG = osp.join(REPO, 'configs', 'sample', 'hrnet_tiny_coco-sample_128x96.py')
-IMAGE = osp.join(REPO, 'tests', 'data', 'coco', '000000000785.jpg')
+IMAGE = str(TEST_DATA / 'coco' / '000000000785.jpg')
 
 
 class RunsCommand:
@@ -36,21 +34,12 @@ class RunsCommand:
         return (os.system, (f'touch {self.marker}', ))
 
 
-def load_tool(relpath: str):
-    """A tool script as a module, to call its ``main(argv)`` in this process."""
-    name = 'tool_' + osp.splitext(relpath)[0].replace('/', '_')
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def sample_state_dict():
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
     init_default_scope('mmpose')
-    cfg = Config.fromfile(SAMPLE_CONFIG)
+    cfg = Config.fromfile(TINY_CONFIG)
     cfg.model.backbone.init_cfg = None
     return MODELS.build(cfg.model).state_dict()
 
@@ -71,9 +60,10 @@ def hostile(tmp_path, sample_state_dict, monkeypatch):
 
 def test_train_resume(hostile, tmp_path):
     path, _ = hostile
-    train = load_tool('tools/train.py')
+    train = load_script('tools/train.py')
     with pytest.raises(UnsafeCheckpointError, match='refusing to load'):
-        train.main([SAMPLE_CONFIG, '--work-dir', str(tmp_path / 'w'), '--resume', path])
+        train.main([TINY_CONFIG, '--work-dir', str(tmp_path / 'w'), '--resume', path,
+                    '--debug'])  # --debug: the exception itself, not its message
 
 
 def test_train_resume_auto_from_work_dir(hostile, tmp_path):
@@ -82,24 +72,24 @@ def test_train_resume_auto_from_work_dir(hostile, tmp_path):
     work = tmp_path / 'w'
     work.mkdir()
     shutil.copy(path, work / 'epoch_1.pth')
-    train = load_tool('tools/train.py')
+    train = load_script('tools/train.py')
     with pytest.raises(UnsafeCheckpointError):
-        train.main([SAMPLE_CONFIG, '--work-dir', str(work), '--resume'])
+        train.main([TINY_CONFIG, '--work-dir', str(work), '--resume', '--debug'])
 
 
 def test_train_load_from(hostile, tmp_path):
     path, _ = hostile
-    train = load_tool('tools/train.py')
+    train = load_script('tools/train.py')
     with pytest.raises(UnsafeCheckpointError):
-        train.main([SAMPLE_CONFIG, '--work-dir', str(tmp_path / 'w'),
+        train.main([TINY_CONFIG, '--work-dir', str(tmp_path / 'w'), '--debug',
                     '--cfg-options', f'load_from={path}', 'train_cfg.max_epochs=1'])
 
 
 def test_test_py(hostile, tmp_path):
     path, _ = hostile
-    test = load_tool('tools/test.py')
+    test = load_script('tools/test.py')
     with pytest.raises(UnsafeCheckpointError):
-        test.main([SAMPLE_CONFIG, path, '--work-dir', str(tmp_path / 'w')])
+        test.main([TINY_CONFIG, path, '--work-dir', str(tmp_path / 'w'), '--debug'])
 
 
 def test_init_cfg_pretrained(hostile):
@@ -107,7 +97,7 @@ def test_init_cfg_pretrained(hostile):
     from mmpose.registry import MODELS
     init_default_scope('mmpose')
     path, _ = hostile
-    cfg = Config.fromfile(SAMPLE_CONFIG)
+    cfg = Config.fromfile(TINY_CONFIG)
     cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=path)
     model = MODELS.build(cfg.model)
     with pytest.raises(UnsafeCheckpointError):
@@ -128,7 +118,7 @@ def test_mmengine_load_checkpoint_and_load_from_local(hostile):
 
 def test_convert_checkpoint(hostile, tmp_path, capsys):
     path, _ = hostile
-    convert = load_tool('tools/convert_checkpoint.py')
+    convert = load_script('tools/convert_checkpoint.py')
     with pytest.raises((UnsafeCheckpointError, SystemExit)) as info:
         convert.main([path, str(tmp_path / 'out.pth')])
     if info.type is SystemExit:
@@ -143,14 +133,14 @@ def test_init_model_mmpose_and_ours(hostile):
     path, _ = hostile
     for init_model in (mmpose.apis.init_model, hrnet_ext.apis.init_model):
         with pytest.raises(UnsafeCheckpointError):
-            init_model(SAMPLE_CONFIG, path, device='cpu')
+            init_model(TINY_CONFIG, path, device='cpu')
 
 
 def test_mmpose_inferencer(hostile):
     from mmpose.apis import MMPoseInferencer
     path, _ = hostile
     with pytest.raises(UnsafeCheckpointError):
-        MMPoseInferencer(pose2d=SAMPLE_CONFIG, pose2d_weights=path, device='cpu')
+        MMPoseInferencer(pose2d=TINY_CONFIG, pose2d_weights=path, device='cpu')
 
 
 def test_our_inferencer(hostile):
@@ -160,34 +150,34 @@ def test_our_inferencer(hostile):
         pytest.skip('hrnet_ext.apis has no MMPoseInferencer')
     path, _ = hostile
     with pytest.raises(UnsafeCheckpointError):
-        inferencer(pose2d=SAMPLE_CONFIG, pose2d_weights=path, device='cpu')
+        inferencer(pose2d=TINY_CONFIG, pose2d_weights=path, device='cpu')
 
 
 def test_demo(hostile, tmp_path):
-    if not osp.isfile(osp.join(REPO, 'tools', 'demo.py')):
+    if not osp.isfile(REPO / 'tools' / 'demo.py'):
         pytest.skip('tools/demo.py not in this checkout')
     path, _ = hostile
-    demo = load_tool('tools/demo.py')
+    demo = load_script('tools/demo.py')
     with pytest.raises(UnsafeCheckpointError):
-        demo.main([IMAGE, SAMPLE_CONFIG, path, '--out-dir', str(tmp_path / 'demo'),
+        demo.main([IMAGE, TINY_CONFIG, path, '--out-dir', str(tmp_path / 'demo'),
                    '--no-progress'])
 
 
 def test_export_onnx(hostile, tmp_path):
-    if not osp.isfile(osp.join(REPO, 'tools', 'deploy', 'export_onnx.py')):
+    if not osp.isfile(REPO / 'tools' / 'deploy' / 'export_onnx.py'):
         pytest.skip('tools/deploy/export_onnx.py not in this checkout')
     path, _ = hostile
-    export = load_tool('tools/deploy/export_onnx.py')
+    export = load_script('tools/deploy/export_onnx.py')
     out = tmp_path / 'model.onnx'
     with pytest.raises(UnsafeCheckpointError):
-        export.main([SAMPLE_CONFIG, path, '--out', str(out)])
+        export.main([TINY_CONFIG, path, '--out', str(out)])
     assert not out.exists()
 
 
 def test_trusted_file_is_the_only_way_in(hostile, monkeypatch):
     """The control: the same file under the explicit per-file opt-in does run its code,
     so the tests above would have seen MARKER had a loader been unsafe."""
-    from hrnet_ext.utils.checkpoint import TRUST_ENV, load_checkpoint_file
+    from hrnet_ext.utils.safe_load import TRUST_ENV, load_checkpoint_file
     path, marker = hostile
     monkeypatch.setenv(TRUST_ENV, path)
     load_checkpoint_file(path)

@@ -13,13 +13,13 @@ Writes the network with a dynamic batch (input ``(N, 3, H, W)`` normalised crops
 prints both, and exits with 1 if either fails. Needs the ``onnx`` extra
 (``tools/install.sh --onnx``). Run the file with ``hrnet_ext.deploy.OnnxTopdownModel``.
 """
-import argparse
 import json
 import os.path as osp
-import sys
 from collections import defaultdict
 
 import numpy as np
+
+from hrnet_ext.engine.cli import ToolArgumentParser, run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SAMPLE = osp.join(REPO, 'tests', 'data', 'coco')
@@ -39,7 +39,7 @@ def sample_boxes(ann_file: str = osp.join(SAMPLE, 'test_coco.json')) -> dict:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = ToolArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--out', help='default: the checkpoint with .onnx')
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
             batches.append(pipeline(info))
     inputs = model.data_preprocessor(pseudo_collate(batches), False)['inputs']
     with torch.no_grad():
-        pt_heatmaps = HeatmapNet(model).eval()(inputs).cpu().numpy()
+        pt_heatmaps = HeatmapNet.of(model).eval()(inputs).cpu().numpy()
     ort_heatmaps = ort_model.session(inputs.cpu().numpy())
     one = ort_model.session(inputs[:1].cpu().numpy())
     err = float(np.abs(pt_heatmaps - ort_heatmaps).max())
@@ -109,4 +109,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

@@ -10,19 +10,17 @@ _base_ = ['./topdown_loaders.py']
 
 data_root = '{{$HRNET_EXT_COCO_ROOT:data/coco/}}'.rstrip('/') + '/'
 dataset_type = 'CocoDataset'
+# what the loaders' data sets share (a name that starts with '__' stays out of the config)
+__coco = dict(type=dataset_type, data_root=data_root)
 
 train_dataloader = dict(dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='annotations/person_keypoints_train2017.json',
-    data_prefix=dict(img='train2017/')))
+    ann_file='annotations/person_keypoints_train2017.json', data_prefix=dict(img='train2017/'),
+    **__coco))
 val_dataloader = dict(dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='annotations/person_keypoints_val2017.json',
+    ann_file='annotations/person_keypoints_val2017.json', data_prefix=dict(img='val2017/'),
     # the person detector the paper evaluates with (AP 56.4 on val2017)
     bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
-    data_prefix=dict(img='val2017/')))
+    **__coco))
 test_dataloader = val_dataloader
 
 # OKS AP/AR. Instance score = box score x mean of the keypoint scores above 0.2,

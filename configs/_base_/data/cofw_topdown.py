@@ -6,17 +6,13 @@ _base_ = ['./topdown_loaders.py']
 
 data_root = '{{$HRNET_EXT_COFW_ROOT:data/cofw/}}'.rstrip('/') + '/'
 dataset_type = 'COFWDataset'
+# what the loaders' data sets share (a name that starts with '__' stays out of the config)
+__cofw = dict(type=dataset_type, data_root=data_root, data_prefix=dict(img='images/'))
 
 train_dataloader = dict(batch_size=64, dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='annotations/cofw_train.json',
-    data_prefix=dict(img='images/')))
+    ann_file='annotations/cofw_train.json', **__cofw))
 val_dataloader = dict(dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='annotations/cofw_test.json',
-    data_prefix=dict(img='images/')))
+    ann_file='annotations/cofw_test.json', **__cofw))
 test_dataloader = val_dataloader
 
 # NME: the mean error normalised by the distance between the outer eye corners (MMPose's

@@ -10,19 +10,16 @@ _base_ = ['./topdown_loaders.py']
 
 data_root = '{{$HRNET_EXT_MPII_ROOT:data/mpii/}}'.rstrip('/') + '/'
 dataset_type = 'MpiiDataset'
+# what the loaders' data sets share (a name that starts with '__' stays out of the config)
+__mpii = dict(type=dataset_type, data_root=data_root, data_prefix=dict(img='images/'))
 
 train_dataloader = dict(dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='annotations/mpii_train.json',
-    data_prefix=dict(img='images/')))
+    ann_file='annotations/mpii_train.json', **__mpii))
 val_dataloader = dict(dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
     ann_file='annotations/mpii_val.json',
     # MMPose opens this path as given (not under data_root)
     headbox_file=data_root + 'annotations/mpii_gt_val.mat',
-    data_prefix=dict(img='images/')))
+    **__mpii))
 test_dataloader = val_dataloader
 
 # PCKh@0.5: errors normalised by 0.6 x the head-box diagonal

@@ -7,17 +7,13 @@ _base_ = ['./topdown_loaders.py']
 
 data_root = '{{$HRNET_EXT_WFLW_ROOT:data/wflw/}}'.rstrip('/') + '/'
 dataset_type = 'WFLWDataset'
+# what the loaders' data sets share (a name that starts with '__' stays out of the config)
+__wflw = dict(type=dataset_type, data_root=data_root, data_prefix=dict(img='images/'))
 
 train_dataloader = dict(batch_size=64, dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='annotations/face_landmarks_wflw_train.json',
-    data_prefix=dict(img='images/')))
+    ann_file='annotations/face_landmarks_wflw_train.json', **__wflw))
 val_dataloader = dict(dataset=dict(
-    type=dataset_type,
-    data_root=data_root,
-    ann_file='annotations/face_landmarks_wflw_test.json',
-    data_prefix=dict(img='images/')))
+    ann_file='annotations/face_landmarks_wflw_test.json', **__wflw))
 test_dataloader = val_dataloader
 
 # NME: the mean error normalised by the distance between the outer eye corners (MMPose's

@@ -1,5 +1,7 @@
-# Top-down HRNet-W32 with the paper's 1x1-conv heatmap head. A recipe sets the
-# head's out_channels (joints) and adds its codec as the head's decoder.
+# Top-down HRNet-W32 with the paper's 1x1-conv heatmap head. A recipe adds its codec as the
+# head's decoder. The head's out_channels (one heatmap per keypoint) follows the data set's
+# metainfo: our tools and hrnet_ext.apis fill it in when they load the config; a config that
+# sets it must agree with the metainfo (checked before a run starts).
 
 # ImageNet-pretrained backbone from a local file (the official release's ImageNet weights,
 # also MMPose's pretrain_models/hrnet_w32-36af842e.pth). The directory can be set with the
@@ -23,7 +25,6 @@ model = dict(
     head=dict(
         type='hrnet_ext.HRNetHeatmapHead',
         in_channels=32,
-        out_channels=17,
         # MSE weighted by the target weights, x0.5 as in the official code, so logged losses
         # compare with the official logs (Adam's steps do not depend on a constant factor)
         loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5)),

@@ -4,29 +4,21 @@
 # landmarks and puts the pipelines into its loaders (see configs/face/*.py).
 _base_ = ['../default_runtime.py', '../models/hrnetv2_w18_heatmap.py']
 
+# imported after _base_: MMEngine reads a config that starts with an import as another format
+from hrnet_ext.datasets.pipelines import topdown_eval_pipeline, topdown_train_pipeline
+
 # 64x64 heatmaps, Gaussian sigma 2
 codec = dict(type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
 
 model = dict(head=dict(decoder=codec))
 
-# hrnet_ext.Fast*: MMPose's transforms made faster, same arguments, equal outputs;
-# CachedLoadImage in val / test only (comments in configs/hrnet_w32_coco_256x192.py)
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+# MMPose's transforms made faster, same arguments, equal outputs (hrnet_ext/datasets/pipelines.py)
+train_pipeline = topdown_train_pipeline(codec, augmentation=[
     dict(type='RandomFlip', direction='horizontal'),
     # no shift; scale x [0.75, 1.25]; rotation (factor 60) with probability 0.6
     dict(type='RandomBBoxTransform', shift_prob=0, rotate_factor=60, scale_factor=(0.75, 1.25)),
-    dict(type='hrnet_ext.FastTopdownAffine', input_size=codec['input_size']),
-    dict(type='hrnet_ext.FastGenerateTarget', encoder=codec),
-    dict(type='hrnet_ext.FastPackPoseInputs'),
-]
-val_pipeline = [
-    dict(type='hrnet_ext.CachedLoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='hrnet_ext.FastTopdownAffine', input_size=codec['input_size']),
-    dict(type='hrnet_ext.FastPackPoseInputs'),
-]
+])
+val_pipeline = topdown_eval_pipeline(codec)
 
 # Adam, lr 2e-3 for 8 GPUs x 64 images, 500-iteration linear warm-up, x0.1 at 40 and 55
 train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=1)

@@ -3,28 +3,19 @@
 # no data. A config combines it with a data base and sets the number of keypoints.
 _base_ = ['../default_runtime.py', '../models/hrnetv2_w18_heatmap.py']
 
+# imported after _base_: MMEngine reads a config that starts with an import as another format
+from hrnet_ext.datasets.pipelines import topdown_eval_pipeline, topdown_train_pipeline
+
 codec = dict(type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
 
 model = dict(head=dict(decoder=codec))
 
-# hrnet_ext.Fast*: MMPose's transforms made faster, same arguments, equal outputs;
-# CachedLoadImage in val / test only (comments in configs/hrnet_w32_coco_256x192.py)
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+# hands turn freely: rotation factor 180 (probability 0.6), scale x [0.7, 1.3]
+train_pipeline = topdown_train_pipeline(codec, augmentation=[
     dict(type='RandomFlip', direction='horizontal'),
-    # hands turn freely: rotation factor 180 (probability 0.6), scale x [0.7, 1.3]
     dict(type='RandomBBoxTransform', rotate_factor=180, scale_factor=(0.7, 1.3)),
-    dict(type='hrnet_ext.FastTopdownAffine', input_size=codec['input_size']),
-    dict(type='hrnet_ext.FastGenerateTarget', encoder=codec),
-    dict(type='hrnet_ext.FastPackPoseInputs'),
-]
-val_pipeline = [
-    dict(type='hrnet_ext.CachedLoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='hrnet_ext.FastTopdownAffine', input_size=codec['input_size']),
-    dict(type='hrnet_ext.FastPackPoseInputs'),
-]
+])
+val_pipeline = topdown_eval_pipeline(codec)
 
 # Adam, lr 5e-4 for 8 GPUs x 64 images, 500-iteration warm-up, x0.1 at 170 and 200
 train_cfg = dict(by_epoch=True, max_epochs=210, val_interval=10)

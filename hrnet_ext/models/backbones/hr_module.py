@@ -9,6 +9,9 @@ from mmpose.utils.typing import OptConfigType, OptMultiConfig
 from torch import Tensor, nn
 
 from hrnet_ext.registry import MODELS
+from hrnet_ext.utils.arguments import check_arguments
+
+from ..norm_cfg import norm_cfg_or_bn
 
 # MMPose's residual blocks are reused as they are: same key names (conv1, bn1, ...,
 # downsample.0/.1), activation checkpointing (``with_cp``) and ``norm_cfg`` support.
@@ -43,7 +46,7 @@ def make_res_layer(block: BlockType,
     block expansion (256 for a 64-plane Bottleneck). ``norm_cfg`` ``None`` means BN.
     """
     block = get_block(block)
-    norm_cfg = norm_cfg or dict(type='BN')
+    norm_cfg = norm_cfg_or_bn(norm_cfg)
     downsample = None
     if in_channels != out_channels:
         downsample = nn.Sequential(
@@ -56,6 +59,7 @@ def make_res_layer(block: BlockType,
 
 
 @MODELS.register_module()
+@check_arguments
 class HRModule(BaseModule):
     """Parallel multi-resolution branches of residual blocks, then one fusion.
 
@@ -104,7 +108,7 @@ class HRModule(BaseModule):
         self.in_channels = list(in_channels)
         self.branch_channels = [c * expansion for c in num_channels]
         self.num_branches = len(num_channels)
-        norm_cfg = copy.deepcopy(norm_cfg) if norm_cfg else dict(type='BN')
+        norm_cfg = norm_cfg_or_bn(norm_cfg)
         self.branches = nn.ModuleList([
             make_res_layer(block, c_in, c_out, n, with_cp, conv_cfg, norm_cfg)
             for c_in, c_out, n in zip(self.in_channels, self.branch_channels, num_blocks)

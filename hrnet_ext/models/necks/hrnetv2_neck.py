@@ -1,7 +1,6 @@
 """The HRNetV2 representation (Sun et al., 2019, "High-Resolution Representations for
 Labeling Pixels and Regions"): every branch upsampled to the highest resolution, concatenated,
 then mixed by a 1x1 convolution. Used for face alignment and segmentation."""
-import copy
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -12,9 +11,13 @@ from mmpose.utils.typing import OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from hrnet_ext.registry import MODELS
+from hrnet_ext.utils.arguments import check_arguments
+
+from ..norm_cfg import norm_cfg_or_bn
 
 
 @MODELS.register_module()
+@check_arguments
 class HRNetV2Neck(BaseModule):
     """Upsample every branch to branch 0's size, concatenate, then 1x1 conv + norm + ReLU.
 
@@ -57,7 +60,7 @@ class HRNetV2Neck(BaseModule):
         self.out_channels = out_channels or sum(self.in_channels)
         self.upsample_mode = upsample_mode
         self.align_corners = None if upsample_mode == 'nearest' else align_corners
-        norm_cfg = copy.deepcopy(norm_cfg) if norm_cfg else dict(type='BN')
+        norm_cfg = norm_cfg_or_bn(norm_cfg)
         self.conv = build_conv_layer(conv_cfg, sum(self.in_channels), self.out_channels,
                                      kernel_size=1, bias=False)
         self.norm = build_norm_layer(norm_cfg, self.out_channels)[1]

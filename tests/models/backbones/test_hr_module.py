@@ -1,6 +1,6 @@
 """The high-resolution module: MMPose's keys and outputs; the fusion replaceable by config."""
 import pytest
-import torch
+from helpers import branch_inputs
 from mmpose.models.backbones.hrnet import HRModule as MMPoseHRModule
 from mmpose.models.backbones.resnet import BasicBlock
 from torch import nn
@@ -10,8 +10,7 @@ from hrnet_ext.registry import MODELS
 
 
 def inputs(widths, n=2, h=16, w=16):
-    gen = torch.Generator().manual_seed(1)
-    return [torch.randn(n, c, h // 2**b, w // 2**b, generator=gen) for b, c in enumerate(widths)]
+    return branch_inputs(widths, n, h, w, seed=1)
 
 
 @pytest.mark.parametrize('multiscale', [True, False])
@@ -77,3 +76,6 @@ def test_invalid_branch_lists():
         HRModule([8, 16], [8], (1, 1))
     with pytest.raises(ValueError, match='expected 2 branches'):
         HRModule([8, 16], [8, 16], (1, 1))(inputs([8]))
+    with pytest.raises(TypeError, match=r"HRModule: unknown argument 'num_block' "
+                                        r"\(did you mean 'num_blocks'\?\)"):
+        HRModule([8, 16], [8, 16], num_block=(1, 1))

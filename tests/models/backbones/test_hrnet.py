@@ -159,7 +159,7 @@ def test_norm_cfg_variants():
 
 
 def test_state_dict_round_trip(tmp_path, randomize):
-    from hrnet_ext.utils.checkpoint import load_checkpoint_file
+    from hrnet_ext.utils.safe_load import load_checkpoint_file
     net = randomize(HRNet(arch='w18_small')).eval()
     torch.save(net.state_dict(), tmp_path / 'net.pth')
     fresh = HRNet(arch='w18_small').eval()

@@ -43,3 +43,18 @@ def test_equal_to_mmpose_with_every_branch_out(randomize, extra_for):
     assert len(outs) == len(ref_outs) == 4
     for o, r in zip(outs, ref_outs):
         assert o.shape == r.shape and (o - r).abs().max() <= TOL
+
+
+def test_mmpose_signature_extra_first(randomize, extra_for):
+    """Code written against MMPose's ``HRNet(extra, in_channels=3)`` runs unchanged."""
+    extra = extra_for(32)
+    ours = randomize(HRNet(extra, in_channels=3)).eval()
+    ref = MMPoseHRNet(extra, in_channels=3)
+    assert sum(p.numel() for p in ours.parameters()) == 28_535_552
+    ref.load_state_dict(ours.state_dict(), strict=True)
+    ref.eval()
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        assert (ours(x)[0] - ref(x)[0]).abs().max() <= TOL
+    with pytest.raises(TypeError, match='give the others by name'):
+        HRNet(extra, extra)

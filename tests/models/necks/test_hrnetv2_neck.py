@@ -70,3 +70,6 @@ def test_invalid_arguments():
         HRNetV2Neck((8, 16), upsample_mode='bicubic')
     assert isinstance(HRNetV2Neck((8, 16), norm_cfg=dict(type='GN', num_groups=4)).norm,
                       nn.GroupNorm)
+    with pytest.raises(TypeError, match=r"HRNetV2Neck: unknown argument 'upsample' "
+                                        r"\(did you mean 'upsample_mode'\?\)"):
+        HRNetV2Neck((8, 16), upsample='nearest')

@@ -12,10 +12,19 @@ a reader sees either the previous file or the complete new one; the oldest
 checkpoint goes only after the new one is in place. :func:`find_last_complete_checkpoint`
 is what ``tools/train.py --resume`` (auto) uses: the file named in
 ``last_checkpoint`` if it is complete, else the newest complete one in the work dir.
+
+A checkpoint that cannot be written because the disk is full (or a file-size limit is hit)
+raises :class:`DiskFullError`, whose message names the work dir, the space free, the
+checkpoint's size, the previous checkpoint (intact: the write went to a temporary file) and
+the command that resumes from it; torch reports such a failure as ``RuntimeError: [enforce
+fail at inline_container.cc:...] unexpected pos``, with the ``OSError`` only in its context.
+At the start of training the hook warns when the disk cannot hold two more checkpoints.
 """
+import errno
 import os
 import os.path as osp
 import re
+import shutil
 import zipfile
 from contextlib import contextmanager
 from typing import Iterator, List, Optional
@@ -28,6 +37,57 @@ from mmengine.logging import print_log
 from ..registry import HOOKS
 
 TMP_SUFFIX = '.tmp'
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class DiskFullError(OSError):
+    """A checkpoint could not be written for lack of space; the message says what to do."""
+
+    def __str__(self) -> str:  # the message alone, not OSError's "[Errno 28] ..."
+        return str(self.strerror)
+
+
+def _disk_error(exc: BaseException) -> Optional[OSError]:
+    """The ``OSError`` for a full disk (or a file too large) in ``exc`` or its context.
+
+    torch's writer turns it into ``RuntimeError: ... unexpected pos``, keeping the
+    ``OSError`` as ``__context__`` when writing to a Python file object (as we do)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _size(num_bytes: float) -> str:
+    for unit in ('bytes', 'KiB', 'MiB', 'GiB'):
+        if num_bytes < 1024 or unit == 'GiB':
+            return f'{num_bytes:.0f} {unit}' if unit == 'bytes' else f'{num_bytes:.1f} {unit}'
+        num_bytes /= 1024
+    return ''  # unreachable
+
+
+def _free_bytes(path: str) -> Optional[int]:
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+def estimate_checkpoint_bytes(runner, save_optimizer: bool = True) -> int:
+    """The size of the runner's next checkpoint: its last one in the work dir if there is one,
+    else the model's tensors, x3 with an optimizer (Adam keeps two tensors per weight)."""
+    last = osp.join(runner.work_dir, 'last_checkpoint')
+    if osp.isfile(last):
+        with open(last) as f:
+            named = f.read().strip()
+        if osp.isfile(named):
+            return osp.getsize(named)
+    model = getattr(runner.model, 'module', runner.model)
+    weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    return weights * (3 if save_optimizer else 1)
 
 
 def _fsync_dir(dirname: str) -> None:
@@ -124,6 +184,43 @@ class AtomicCheckpointHook(CheckpointHook):
             for name in os.listdir(self.out_dir):
                 if re.fullmatch(r'\..+\.pth\.\d+' + re.escape(TMP_SUFFIX), name):
                     os.remove(osp.join(self.out_dir, name))
+            self._warn_if_short_of_space(runner)
+
+    def _warn_if_short_of_space(self, runner) -> None:
+        free = _free_bytes(self.out_dir)
+        need = estimate_checkpoint_bytes(runner, self.save_optimizer)
+        if free is not None and free < 2 * need:
+            print_log(f'{self.out_dir} has {_size(free)} free; a checkpoint takes about '
+                      f'{_size(need)}: there is not room for two, and saving one may stop the '
+                      'run. Free space or choose another --work-dir.', logger='current',
+                      level=30)
+
+    @contextmanager
+    def _reporting_full_disk(self, runner, filename: str) -> Iterator[None]:
+        """Turn a write that failed for lack of space into :class:`DiskFullError`."""
+        try:
+            yield
+        except Exception as exc:
+            cause = _disk_error(exc)
+            if cause is None or '://' in str(self.out_dir):
+                raise
+            raise DiskFullError(cause.errno, self._full_disk_message(runner, filename, cause)) \
+                from exc
+
+    def _full_disk_message(self, runner, filename: str, cause: OSError) -> str:
+        free = _free_bytes(self.out_dir)
+        need = estimate_checkpoint_bytes(runner, self.save_optimizer)
+        why = ('the disk is full' if cause.errno != errno.EFBIG else
+               'a limit on file size was reached (ulimit -f, or the file system\'s)')
+        previous = find_last_complete_checkpoint(runner.work_dir)
+        config = getattr(runner.cfg, 'filename', None) or 'CONFIG'
+        resume = f'python tools/train.py {config} --work-dir {runner.work_dir} --resume'
+        kept = (f'The previous checkpoint, {previous}, is intact. ' if previous else
+                'No earlier checkpoint exists (this was the first). ')
+        return (f'could not save checkpoint {filename} in {self.out_dir}: {why} '
+                f'({_size(free) if free is not None else "unknown"} free, the checkpoint '
+                f'takes about {_size(need)}). Nothing was half-written. {kept}Free space (or '
+                f'move the work dir to a larger disk), then continue with: {resume}')
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         ckpt_filename = self.filename_tmpl.format(step)
@@ -138,7 +235,7 @@ class AtomicCheckpointHook(CheckpointHook):
             self.keep_ckpt_ids.append(step)
             runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
 
-        with _runner_saves_atomically():
+        with self._reporting_full_disk(runner, ckpt_filename), _runner_saves_atomically():
             runner.save_checkpoint(
                 self.out_dir, ckpt_filename, self.file_client_args,
                 save_optimizer=self.save_optimizer,
@@ -162,7 +259,8 @@ class AtomicCheckpointHook(CheckpointHook):
         deferred = []
         backend.remove = deferred.append  # instance attribute shadows the method
         try:
-            with _runner_saves_atomically():
+            with self._reporting_full_disk(runner, 'the best checkpoint'), \
+                    _runner_saves_atomically():
                 super()._save_best_checkpoint(runner, metrics)
         finally:
             del backend.remove

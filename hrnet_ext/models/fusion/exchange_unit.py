@@ -16,29 +16,37 @@ and MMPose: ``fuse_layers.<i>.<j>.0`` (conv) / ``.1`` (norm) for upsampling path
 ``fuse_layers.<i>.<j>.<k>.0`` / ``.<k>.1`` for the downsampling chains. Identity paths are
 ``nn.Identity`` (no parameters, no keys), which keeps ``forward`` free of special cases.
 """
-import copy
 from typing import List, Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 from mmcv.cnn import build_conv_layer, build_norm_layer
 from mmengine.model import ModuleList
 from mmpose.utils.typing import OptConfigType, OptMultiConfig
 from torch import Tensor, nn
 
 from hrnet_ext.registry import MODELS
+from hrnet_ext.utils.arguments import check_arguments
+
+from ..norm_cfg import norm_cfg_or_bn
 
 FUSE_METHODS = ('sum', 'mean')
 UPSAMPLE_MODES = ('nearest', 'bilinear', 'bicubic')
 
 
 @MODELS.register_module()
+@check_arguments
 class ExchangeUnit(ModuleList):
     """Fuse ``len(in_channels)`` parallel branches into ``num_outputs`` branches.
 
     Input branch ``j`` has ``in_channels[j]`` channels at 1/2^j of the resolution of branch 0;
-    output ``i`` has the width and resolution of input ``i``. Spatial sizes must halve exactly
-    from one branch to the next (the backbone's input divisible by its total stride), because
-    the upsampling paths scale by a fixed factor as in the paper.
+    output ``i`` has the width and resolution of input ``i``. With nearest upsampling (the
+    paper's) spatial sizes must halve exactly from one branch to the next (the backbone's input
+    divisible by its total stride), because the upsampling paths scale by a fixed factor. With
+    ``'bilinear'`` / ``'bicubic'`` any sizes work (:attr:`accepts_any_size`): an upsampled term
+    that the rounding of odd sizes leaves one pixel off is resized to its target, as
+    MMSegmentation's HRNet and the official segmentation code do (segmentation runs on images
+    of any size, and on LIP's 473x473 crops).
 
     Args:
         in_channels: Width of every input branch, highest resolution first.
@@ -47,7 +55,8 @@ class ExchangeUnit(ModuleList):
         fuse_method: ``'sum'`` (the paper) or ``'mean'`` (the sum divided by the number of
             inputs, before the ReLU). ``'SUM'`` (the official yaml spelling) is accepted.
         upsample_mode: Interpolation of the upsampling paths: ``'nearest'`` (the paper),
-            ``'bilinear'`` or ``'bicubic'``.
+            ``'bilinear'`` or ``'bicubic'``; ``None``: the class's :attr:`default_upsample_mode`
+            (``'nearest'`` here).
         align_corners: Passed to the interpolation; ``None`` means ``False`` for the non-nearest
             modes, as ``torch.nn.Upsample``.
         conv_cfg: Convolution config for :func:`mmcv.cnn.build_conv_layer` (``None``: Conv2d).
@@ -64,11 +73,14 @@ class ExchangeUnit(ModuleList):
         ['0.1', '1.0']
     """
 
+    #: The interpolation of the upsampling paths when ``upsample_mode`` is not given.
+    default_upsample_mode = 'nearest'
+
     def __init__(self,
                  in_channels: Sequence[int],
                  num_outputs: Optional[int] = None,
                  fuse_method: str = 'sum',
-                 upsample_mode: str = 'nearest',
+                 upsample_mode: Optional[str] = None,
                  align_corners: Optional[bool] = None,
                  conv_cfg: OptConfigType = None,
                  norm_cfg: OptConfigType = None,
@@ -79,6 +91,8 @@ class ExchangeUnit(ModuleList):
         if not 1 <= num_outputs <= num_inputs:
             raise ValueError(f'num_outputs must be in [1, {num_inputs}], got {num_outputs}')
         fuse_method = fuse_method.lower()
+        if upsample_mode is None:
+            upsample_mode = self.default_upsample_mode
         if fuse_method not in FUSE_METHODS:
             raise ValueError(f'fuse_method must be one of {FUSE_METHODS}, got {fuse_method!r}')
         if upsample_mode not in UPSAMPLE_MODES:
@@ -95,7 +109,7 @@ class ExchangeUnit(ModuleList):
         self.upsample_mode = upsample_mode
         self.align_corners = align_corners
         self.conv_cfg = conv_cfg
-        self.norm_cfg = copy.deepcopy(norm_cfg) if norm_cfg else dict(type='BN')
+        self.norm_cfg = norm_cfg_or_bn(norm_cfg)
         # The unit's only children are its rows: nn.ModuleList iterates over every child.
         for i in range(num_outputs):
             self.append(nn.ModuleList([self._make_path(j, i) for j in range(num_inputs)]))
@@ -140,15 +154,38 @@ class ExchangeUnit(ModuleList):
             raise ValueError(f'expected {len(self.in_channels)} branches, got {len(x)}')
         if self.upsample_mode == 'nearest' and not torch.jit.is_tracing():
             return self._forward_accumulate(x)
+        return self.forward_sum(x)
+
+    def forward_sum(self, x: Sequence[Tensor]) -> List[Tensor]:
+        """The fusion as written: every path's output, their sum, the ReLU.
+
+        :meth:`forward` takes this path for the non-nearest modes and while tracing; for
+        nearest upsampling its in-place accumulation equals this bit for bit.
+        """
         outs = []
-        for row in self:
+        for x_i, row in zip(x, self):
             # Python's sum starts from 0 and adds in branch order, as MMPose does, so the
             # result is bit-identical to its implementation.
-            y = sum(path(x_j) for path, x_j in zip(row, x))  # (N, C_i, H_i, W_i)
+            y = sum(self._fit(path(x_j), x_i) for path, x_j in zip(row, x))  # (N, C_i, H_i, W_i)
             if self.fuse_method == 'mean':
                 y = y / len(x)
             outs.append(torch.relu(y))
         return outs
+
+    @property
+    def accepts_any_size(self) -> bool:
+        """Whether branch sizes that do not halve exactly are fused (interpolating modes)."""
+        return self.upsample_mode != 'nearest'
+
+    def _fit(self, term: Tensor, target: Tensor) -> Tensor:
+        """``term`` resized to ``target``'s size where an odd size left it one pixel off
+        (after its fixed-factor upsampling, as MMSegmentation's ``HRModule`` does)."""
+        # the mode first: tracing the paper's (nearest) model for export then compares no
+        # shapes, which would warn (TracerWarning)
+        if not self.accepts_any_size or term.shape[-2:] == target.shape[-2:]:
+            return term
+        return F.interpolate(term, size=target.shape[-2:], mode=self.upsample_mode,
+                             align_corners=self.align_corners)
 
     def _forward_accumulate(self, x: Sequence[Tensor]) -> List[Tensor]:
         """The same sums, accumulated in place into one tensor per output.
@@ -157,7 +194,7 @@ class ExchangeUnit(ModuleList):
         low-resolution term is added through a broadcasting view of the accumulator
         (``(N, C, h, s, w, s)``) instead of being upsampled into a tensor of its own first
         (on the CPU ``upsample_nearest2d`` spent ~80% of its time copying). The terms are
-        added in branch order as in :meth:`forward`'s plain sum (the first two swap places
+        added in branch order as in :meth:`forward_sum` (the first two swap places
         when the first is the identity: IEEE addition of two numbers is commutative), so the
         result is bit-identical. The identity input is never written to. Not used while
         tracing for ONNX export, which keeps the plain graph.

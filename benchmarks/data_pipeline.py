@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Top-down data pipelines on the bundled COCO samples: samples/s in one process, per transform.
 
-    python benchmarks/pipeline.py [--config configs/hrnet_w32_coco_256x192.py] [--rounds 5]
+    python -m benchmarks.data_pipeline [--config configs/hrnet_w32_coco_256x192.py] [--rounds 5]
 
 Times, side by side in interleaved rounds, these pipelines over the person instances of
 ``tests/data/coco/test_coco.json`` (12 people in 4 images, MMPose's own test sample):
@@ -44,46 +43,56 @@ The table gives the median samples/s per process, the ratios to MMPose's pipelin
 range of the ratios within a round) and to the same pipeline with MMPose's transforms, and
 the median share of each step, which shows what limits the throughput. ``--components``
 adds the milliseconds of the operations behind those shares (decoding, the warp from a
-flipped view, encoding, packing). ``--json PATH`` writes it all.
+flipped view, encoding, packing). ``--json PATH`` writes it all; ``--quick`` runs one round of
+one pass.
 """
+import argparse
+import copy
+import datetime
 import os
+import os.path as osp
+import statistics
+import time
+from typing import Dict, List
 
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+from benchmarks.common import (
+    COCO_SAMPLE,
+    REPO,
+    interleaved_times,
+    markdown_table,
+    parse_args,
+    write_json,
+)
 
-import argparse  # noqa: E402
-import copy  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import os.path as osp  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+SAMPLES = COCO_SAMPLE
+QUICK = dict(rounds=1, repeat=1)
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if REPO not in sys.path:
-    sys.path.insert(0, REPO)
-SAMPLES = osp.join(REPO, 'tests', 'data', 'coco')
+
+def arguments(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--config', default=str(REPO / 'configs' / 'hrnet_w32_coco_256x192.py'))
+    p.add_argument('--rounds', type=int, default=5)
+    p.add_argument('--repeat', type=int, default=5, help='passes over the samples per round')
+    p.add_argument('--threads', type=int, default=1,
+                   help='torch and OpenCV threads (default 1: a data loader worker)')
+    p.add_argument('--no-det', action='store_true', help='skip the detected-boxes rows')
+    p.add_argument('--components', action='store_true',
+                   help='also time the operations the train pipeline spends its time on')
+    p.add_argument('--json', default=None)
+    return parse_args(p, argv, QUICK)
 
 
 def mmpose_pipelines(codec: dict):
-    """MMPose's stock HRNet-W32 COCO pipelines (its 1.x config), with ``codec``."""
-    train = [
-        dict(type='LoadImage'),
-        dict(type='GetBBoxCenterScale'),
+    """MMPose's stock HRNet-W32 COCO pipelines (its 1.x config), with ``codec``: MMPose's
+    augmentation, with MMPose's transforms, in the frame every top-down recipe shares."""
+    from hrnet_ext.datasets import with_mmpose_types
+    from hrnet_ext.datasets.pipelines import topdown_eval_pipeline, topdown_train_pipeline
+    train = topdown_train_pipeline(codec, augmentation=[
         dict(type='RandomFlip', direction='horizontal'),
         dict(type='RandomHalfBody'),
         dict(type='RandomBBoxTransform'),
-        dict(type='TopdownAffine', input_size=codec['input_size']),
-        dict(type='GenerateTarget', encoder=codec),
-        dict(type='PackPoseInputs'),
-    ]
-    test = [
-        dict(type='LoadImage'),
-        dict(type='GetBBoxCenterScale'),
-        dict(type='TopdownAffine', input_size=codec['input_size']),
-        dict(type='PackPoseInputs'),
-    ]
-    return train, test
+    ])
+    return with_mmpose_types(train), with_mmpose_types(topdown_eval_pipeline(codec))
 
 
 def build(pipeline):
@@ -123,16 +132,17 @@ def components(cfg, number: int = 200, repeat: int = 7) -> dict:
     from mmpose.structures import PoseDataSample
     from mmpose.structures.bbox import get_warp_matrix
 
+    from hrnet_ext.codecs import fast_encoder
     from hrnet_ext.datasets import fast_transforms as ft
 
-    path = osp.join(SAMPLES, '000000000785.jpg')
+    path = str(SAMPLES / '000000000785.jpg')
     data = np.fromfile(path, np.uint8)
     img = cv2.imdecode(data, cv2.IMREAD_COLOR)
     flipped = np.flip(img, axis=1)
     w, h = cfg.codec['input_size']
     mat = get_warp_matrix(np.array([320., 210.]), np.array([240., 320.]), 30., (w, h))
     codec = MSRAHeatmap(**{k: v for k, v in cfg.codec.items() if k != 'type'})
-    fast_codec = ft.fast_encoder(codec)
+    fast_codec = fast_encoder(codec)
     rng = np.random.default_rng(0)
     kpts = (rng.uniform(0, 1, (1, 17, 2)) * [w, h]).astype(np.float32)
     vis = (rng.uniform(0, 1, (1, 17)) < 0.8).astype(np.float32)
@@ -170,43 +180,20 @@ def components(cfg, number: int = 200, repeat: int = 7) -> dict:
             for _ in range(number):
                 op()
             times[name].append((time.perf_counter() - t0) / number * 1e3)
-    print('| operation | ms per call |')
-    print('|---|---:|')
-    out = {}
-    for name in ops:
-        out[name] = statistics.median(times[name])
-        print(f'| {name} | {out[name]:.3f} |')
+    out = {name: statistics.median(times[name]) for name in ops}
+    print(markdown_table(['operation', 'ms per call'],
+                         [[name, f'{ms:.3f}'] for name, ms in out.items()], align='lr'))
     return out
 
 
-def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--config', default=osp.join(REPO, 'configs', 'hrnet_w32_coco_256x192.py'))
-    p.add_argument('--rounds', type=int, default=5)
-    p.add_argument('--repeat', type=int, default=5, help='passes over the samples per round')
-    p.add_argument('--threads', type=int, default=1,
-                   help='torch and OpenCV threads (default 1: a data loader worker)')
-    p.add_argument('--no-det', action='store_true', help='skip the detected-boxes rows')
-    p.add_argument('--components', action='store_true',
-                   help='also time the operations the train pipeline spends its time on')
-    p.add_argument('--json', default=None)
-    args = p.parse_args(argv)
-
-    import cv2
-    import numpy as np
-    import torch
-    from mmengine.config import Config
-    from mmengine.registry import DefaultScope, init_default_scope
+def pipelines(cfg, no_det: bool) -> dict:
+    """name: (transforms, instances, MMPose's row, the row with MMPose's transforms)."""
+    from mmengine.registry import DefaultScope
     from mmpose.datasets import CocoDataset
 
     from hrnet_ext.datasets import with_fast_types, with_mmpose_types  # registers ours too
-
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(0 if args.threads == 1 else args.threads)
-    cfg = Config.fromfile(args.config)
-    init_default_scope('mmpose')
     with DefaultScope.overwrite_default_scope('mmpose'):
-        ds = CocoDataset(data_root=SAMPLES, ann_file='test_coco.json', data_mode='topdown',
+        ds = CocoDataset(data_root=str(SAMPLES), ann_file='test_coco.json', data_mode='topdown',
                          data_prefix=dict(img=''), pipeline=[], test_mode=False)
         ours_train = cfg.train_dataloader.dataset.pipeline
         ours_test = cfg.val_dataloader.dataset.pipeline
@@ -214,7 +201,6 @@ def main(argv=None) -> dict:
         mmt_train, mmt_test = with_mmpose_types(ours_train), with_mmpose_types(ours_test)
         no_cache_test = with_fast_types(mmt_test)
         mm_train, mm_test = mmpose_pipelines(cfg.codec)
-        # name: (transforms, instances, MMPose's row, the row with MMPose's transforms)
         mmt = '-mmpose-transforms'
         rows = {
             'ours-train': (build(ours_train), ds, 'mmpose-train', 'ours-train' + mmt),
@@ -225,39 +211,41 @@ def main(argv=None) -> dict:
             'ours-test' + mmt: (build(mmt_test), ds, 'mmpose-test', 'ours-test' + mmt),
             'mmpose-test': (build(mm_test), ds, 'mmpose-test', 'mmpose-test'),
         }
-        if not args.no_det:
-            det = CocoDataset(data_root=SAMPLES, ann_file='test_coco.json', data_mode='topdown',
-                              bbox_file=osp.join(SAMPLES, 'test_coco_det_AP_H_56.json'),
+        if not no_det:
+            det = CocoDataset(data_root=str(SAMPLES), ann_file='test_coco.json',
+                              data_mode='topdown',
+                              bbox_file=str(SAMPLES / 'test_coco_det_AP_H_56.json'),
                               data_prefix=dict(img=''), pipeline=[], test_mode=True)
             rows['ours-test-det'] = (build(ours_test), det, 'mmpose-test-det',
                                      'mmpose-test-det')
             rows['mmpose-test-det'] = (build(mm_test), det, 'mmpose-test-det',
                                        'mmpose-test-det')
-    np.random.seed(0)
+    return rows
+
+
+def time_rows(rows: dict, rounds: int, repeat: int) -> tuple:
+    """Samples/s per round of every row, and the share of each step in each round."""
+    per_steps: Dict[str, List[List[float]]] = {name: [] for name in rows}
+
+    def passes(name):
+        transforms, instances, _, _ = rows[name]
+        per_step = [0.0] * (len(transforms) + 1)
+        for _ in range(repeat):
+            run_once(transforms, instances, per_step)
+        per_steps[name].append(per_step)
+
     for ts, insts, _, _ in rows.values():  # warm-up (imports, first decode)
         run_once(ts, insts, [0.0] * (len(ts) + 1))
-    rates = {name: [] for name in rows}
-    shares = {name: [] for name in rows}
-    for _ in range(args.rounds):
-        for name, (ts, insts, _, _) in rows.items():
-            per_step = [0.0] * (len(ts) + 1)
-            t0 = time.perf_counter()
-            for _ in range(args.repeat):
-                run_once(ts, insts, per_step)
-            dt = time.perf_counter() - t0
-            rates[name].append(args.repeat * len(insts) / dt)
-            shares[name].append([s / dt for s in per_step])
-    n_img = len({ds.get_data_info(i)['img_path'] for i in range(len(ds))})
-    n_det = '' if args.no_det else f' (+ {len(det)} detected boxes)'
-    header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
-              f'{os.cpu_count()} CPUs, {args.threads} thread(s); '
-              f'{osp.relpath(args.config, REPO)}; {len(ds)} instances{n_det} '
-              f'in {n_img} images; {args.rounds} rounds x '
-              f'{args.repeat} passes, median')
-    print(header)
-    print('| pipeline | samples/s | vs MMPose | vs MMPose\'s transforms | time by step |')
-    print('|---|---:|---:|---:|---|')
-    out = dict(header=header, results={})
+    times = interleaved_times({name: (lambda name=name: passes(name)) for name in rows}, rounds)
+    rates = {name: [repeat * len(rows[name][1]) / t for t in ts] for name, ts in times.items()}
+    shares = {name: [[s / t for s in per_step] for per_step, t in zip(per_steps[name], ts)]
+              for name, ts in times.items()}
+    return rates, shares
+
+
+def report(rows: dict, rates: dict, shares: dict) -> dict:
+    """The table, and the results by row."""
+    table, results = [], {}
     for name, (ts, _, base_name, same_name) in rows.items():
         rate = statistics.median(rates[name])
         base = statistics.median(rates[base_name])
@@ -267,16 +255,45 @@ def main(argv=None) -> dict:
         steps = ', '.join(f'{n} {100 * s:.0f}%' for n, s in zip(names, split))
         per_round = [r / b for r, b in zip(rates[name], rates[base_name])]
         span = '' if name == base_name else f' ({min(per_round):.2f}-{max(per_round):.2f})'
-        print(f'| {name} | {rate:.1f} | {rate / base:.2f}x{span} | {rate / same:.2f}x | {steps} |')
-        out['results'][name] = dict(samples_per_s=rate, rounds=rates[name],
-                                    vs_mmpose=rate / base, vs_mmpose_transforms=rate / same,
-                                    share_by_step=dict(zip(names, split)))
+        table.append([name, f'{rate:.1f}', f'{rate / base:.2f}x{span}', f'{rate / same:.2f}x',
+                      steps])
+        results[name] = dict(samples_per_s=rate, rounds=rates[name], vs_mmpose=rate / base,
+                             vs_mmpose_transforms=rate / same,
+                             share_by_step=dict(zip(names, split)))
+    print(markdown_table(['pipeline', 'samples/s', 'vs MMPose', "vs MMPose's transforms",
+                          'time by step'], table, align='lrrrl'))
+    return results
+
+
+def main(argv=None) -> dict:
+    args = arguments(argv)
+    import cv2
+    import numpy as np
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(0 if args.threads == 1 else args.threads)
+    cfg = Config.fromfile(args.config)
+    init_default_scope('mmpose')
+    rows = pipelines(cfg, args.no_det)
+    np.random.seed(0)
+    rates, shares = time_rows(rows, args.rounds, args.repeat)
+    ds = rows['ours-train'][1]
+    n_img = len({ds.get_data_info(i)['img_path'] for i in range(len(ds))})
+    n_det = '' if args.no_det else f' (+ {len(rows["ours-test-det"][1])} detected boxes)'
+    header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
+              f'{os.cpu_count()} CPUs, {args.threads} thread(s); '
+              f'{osp.relpath(args.config, REPO)}; {len(ds)} instances{n_det} '
+              f'in {n_img} images; {args.rounds} rounds x '
+              f'{args.repeat} passes, median')
+    print(header)
+    out = dict(header=header, results=report(rows, rates, shares))
     if args.components:
         print()
         out['components_ms'] = components(cfg)
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(out, f, indent=1)
+    write_json(args.json, out)
     return out
 
 

@@ -1,132 +1,22 @@
-"""Inference speed-ups that leave the outputs equal: BN folded into convolutions, channels_last.
-
-In ``eval`` a batch norm is an affine map per channel, ``y = (x - mean) / sqrt(var + eps) *
-gamma + beta``, so after a convolution it folds into the convolution's weights and bias
-(``W' = W * s``, ``b' = (b - mean) * s + beta`` with ``s = gamma / sqrt(var + eps)``): one
-operator instead of two, and one pass over the activation less. The folded model computes
-the same function up to float rounding (measured on HRNet-W32: max heatmap difference
-~1e-6, tested <= 1e-4 in ``tests/models/test_fuse_bn.py``).
-
-Which norm follows which convolution is read from the module tree, the layouts HRNet and
-MMPose's ResNet blocks use:
-
-* a module with children ``conv<k>`` and ``bn<k>`` / ``norm<k>`` (MMPose's ``BasicBlock`` and
-  ``Bottleneck``, the HRNet stem): the norm is applied right after its convolution;
-* an ``nn.Sequential`` in which a ``Conv2d`` is immediately followed by a ``BatchNorm2d``
-  (transitions, downsampling shortcuts, exchange-unit paths).
-
-A folded norm is replaced by ``nn.Identity`` under the same name, so the ``norm1`` properties
-of the blocks still resolve. The state dict of a folded model has no ``bn`` keys: fold a copy
-for inference and keep the original for checkpoints (``inplace=False``, the default).
-
-:func:`compile_for_inference` goes one step further on the CPU: a folded channels_last copy
-compiled by TorchInductor with freezing (oneDNN convolutions with prepacked weights and the
-bias, additions and ReLUs fused in), or by TorchScript; optionally in bfloat16.
+"""Compiled CPU inference: a BN-folded, channels_last copy of a model compiled by TorchInductor
+with freezing (oneDNN convolutions with prepacked weights, the bias, additions and ReLUs fused
+in), or traced by TorchScript; optionally under bfloat16 autocast. Outputs equal the model's to
+float rounding in fp32 (tests/deploy/test_compiled_inference.py); bf16 is measured by
+``python -m benchmarks.bf16_accuracy``.
 """
-import copy
 import os
-import re
 import shutil
 import time
 import warnings
-from typing import Iterator, Tuple
 
 import torch
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
-from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-_NAMED_PAIR = re.compile(r'^conv(\d+)$')
+from hrnet_ext.models.heatmap_net import as_heatmap_net
 
+from .bn_folding import optimize_for_inference
 
-def _pairs(module: nn.Module) -> Iterator[Tuple[str, str]]:
-    """Names of the (convolution, norm) children of ``module`` that run back to back."""
-    children = dict(module.named_children())
-    if isinstance(module, nn.Sequential):
-        names = list(children)
-        for a, b in zip(names, names[1:]):
-            yield a, b
-        return
-    for name in children:
-        match = _NAMED_PAIR.match(name)
-        if match:
-            for norm_name in (f'bn{match.group(1)}', f'norm{match.group(1)}'):
-                if norm_name in children:
-                    yield name, norm_name
-
-
-def fuse_conv_bn(model: nn.Module, inplace: bool = False) -> nn.Module:
-    """Fold every batch norm that directly follows a ``Conv2d`` into that convolution.
-
-    Args:
-        model: Any module built from HRNet's or MMPose's blocks (ours, MMPose's ``HRNet``,
-            a whole ``TopdownPoseEstimator``). Its batch norms must be in ``eval`` mode (the
-            fold uses the running statistics).
-        inplace: Change ``model`` itself instead of a deep copy.
-
-    Returns:
-        The folded model, in ``eval`` mode.
-
-    Example:
-        >>> import torch
-        >>> from hrnet_ext.models import HRNet
-        >>> net = HRNet(arch='w18').eval()
-        >>> fused = fuse_conv_bn(net)
-        >>> any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
-        False
-        >>> x = torch.rand(1, 3, 64, 64)
-        >>> bool((fused(x)[0] - net(x)[0]).abs().max() < 1e-4)
-        True
-    """
-    if not inplace:
-        model = copy.deepcopy(model)
-    model.eval()
-    for module in list(model.modules()):
-        for conv_name, norm_name in list(_pairs(module)):
-            conv, norm = getattr(module, conv_name), getattr(module, norm_name)
-            if not (type(conv) is nn.Conv2d and isinstance(norm, _BatchNorm)
-                    and norm.track_running_stats and norm.running_mean is not None):
-                continue
-            fused = fuse_conv_bn_eval(conv, norm)
-            setattr(module, conv_name, fused)
-            setattr(module, norm_name, nn.Identity())
-    return model
-
-
-def optimize_for_inference(model: nn.Module, fuse_bn: bool = True,
-                           channels_last: bool = True) -> nn.Module:
-    """A copy of ``model`` for CPU/GPU inference: BN folded and/or weights in channels_last.
-
-    Feed it channels_last inputs (``x.contiguous(memory_format=torch.channels_last)``) for
-    the full effect; contiguous inputs give the same values. On the CPU channels_last lets
-    oneDNN skip its layout reorders around every convolution (MMPose's eager W32 at batch 16
-    went from 14.3 to 19.9 images/s with it alone).
-    """
-    model = fuse_conv_bn(model) if fuse_bn else copy.deepcopy(model).eval()
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    return model
-
-
-# ----------------------------------------------------------------------------- compiled
 COMPILE_BACKENDS = ('inductor', 'jit')
-
-
-class _TensorForward(nn.Module):
-    """``x -> heatmaps`` of a top-down estimator (``model._forward``: backbone, neck, head
-    forward), or ``model(x)`` of any other module: a tensor-in, tensor-out graph to compile."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-        try:
-            from mmpose.models.pose_estimators.base import BasePoseEstimator
-        except ImportError:  # pragma: no cover - mmpose is a dependency
-            BasePoseEstimator = ()
-        self.estimator = isinstance(model, BasePoseEstimator)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model._forward(x) if self.estimator else self.model(x)
 
 
 def check_cpp_compiler() -> str:
@@ -154,7 +44,8 @@ class CompiledInference:
     Attributes:
         backend: ``'inductor'`` or ``'jit'``.
         bf16: Whether the network runs under bfloat16 autocast (outputs still float32).
-        module: The folded, channels_last copy of the model that was compiled.
+        module: The folded, channels_last copy of the network that was compiled (for an
+            estimator, its :class:`~hrnet_ext.models.HeatmapNet`).
         compile_seconds: Seconds of the first call per input shape (compilation, tracing and
             one forward), keyed by ``tuple(x.shape)``; each new shape compiles again.
     """
@@ -170,7 +61,7 @@ class CompiledInference:
             check_cpp_compiler()
         self.backend, self.bf16 = backend, bf16
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.module = _TensorForward(
+        self.module = as_heatmap_net(
             optimize_for_inference(model, fuse_bn=fuse_bn, channels_last=channels_last)).eval()
         for p in self.module.parameters():
             p.requires_grad_(False)
@@ -233,7 +124,7 @@ def compile_for_inference(model: nn.Module, example: torch.Tensor, backend: str 
     ``model`` itself is left as it is (a copy is folded and compiled; its state dict, config
     and mode do not change), and so is the global inductor config (patched only around the
     calls of the returned function). Outputs equal ``model``'s to float rounding (fp32:
-    max heatmap difference <= 1e-4, tested in ``tests/models/test_compile.py``). With
+    max heatmap difference <= 1e-4, tested in ``tests/deploy/test_compiled_inference.py``). With
     ``bf16=True`` (inductor only) the network runs under ``torch.autocast('cpu',
     torch.bfloat16)`` and the outputs are **not** equal: see ``benchmarks/bf16_accuracy.py``.
 
@@ -244,7 +135,7 @@ def compile_for_inference(model: nn.Module, example: torch.Tensor, backend: str 
             shapes work too and compile on their first call.
         backend: ``'inductor'`` or ``'jit'``.
         bf16: bfloat16 autocast inside the compiled graph (inductor only).
-        fuse_bn: Fold batch norms first (:func:`fuse_conv_bn`).
+        fuse_bn: Fold batch norms first (:func:`~hrnet_ext.deploy.fuse_conv_bn`).
         channels_last: Weights and inputs in channels_last (inputs are converted).
 
     Returns:
@@ -252,8 +143,12 @@ def compile_for_inference(model: nn.Module, example: torch.Tensor, backend: str 
         under ``torch.no_grad`` and returns float32 heatmaps.
 
     Example:
-        >>> fast = compile_for_inference(model, torch.rand(16, 3, 256, 192))  # doctest: +SKIP
-        >>> heatmaps = fast(images)  # == model(images, None, mode='tensor') to 1e-4
+        >>> from hrnet_ext.models import HeatmapNet
+        >>> net = HeatmapNet.from_arch('w18_small').eval()
+        >>> x = torch.rand(2, 3, 64, 32)
+        >>> fast = compile_for_inference(net, x, backend='jit')  # 'inductor' needs g++
+        >>> bool((fast(x) - net(x)).abs().max() < 1e-4), fast.compile_seconds.keys()
+        (True, dict_keys([(2, 3, 64, 32)]))
     """
     compiled = CompiledInference(model, backend, bf16, fuse_bn, channels_last)
     compiled(example)

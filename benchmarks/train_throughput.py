@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Training and inference throughput of a top-down HRNet config: ours against MMPose's HRNet.
 
 Builds the model of a config (default ``configs/hrnet_w32_coco_384x288.py``: HRNet-W32 at
@@ -48,35 +47,44 @@ group (convolution, batch norm, layout transposes, ...).
 Examples::
 
     # the GPU measurement (docs/benchmarks_gpu.md)
-    python benchmarks/gpu_train.py --device cuda --cudnn-benchmark on \
+    python -m benchmarks.train_throughput --device cuda --cudnn-benchmark on \
         --profile train/ours/fp32,train/ours/amp-bf16-cl
-    # anyone, anywhere: a tiny CPU run that checks the script end to end
-    python benchmarks/gpu_train.py --device cpu --batch-size 2 --iters 1 --rounds 1 \
-        --warmup 1 --input-size 128x96
+    # anyone, anywhere: the sample HRNet on the CPU, one step of fp32 training and inference
+    python -m benchmarks.train_throughput --quick
 """
 import argparse
 import copy
 import gc
-import json
 import os.path as osp
 import platform
-import statistics
 import sys
 import time
 from contextlib import contextmanager, nullcontext
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional
 
 import torch
 from torch import nn
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if REPO not in sys.path:  # run from a checkout without installing
-    sys.path.insert(0, REPO)
+from benchmarks.common import (
+    REPO,
+    TINY_CONFIG,
+    build_mmpose,
+    build_ours,
+    forward_macs,
+    interleaved_times,
+    load_config,
+    markdown_table,
+    median_spread,
+    parse_args,
+    write_json,
+)
 
 TRAIN_MODES = ('fp32', 'amp-fp16', 'amp-bf16', 'amp-bf16-cl', 'fp32-cl', 'amp-bf16-cl-compile',
                'amp-bf16-cl-graphs', 'fp32-compile', 'fp32-cl-compile')
 INFER_MODES = ('fp32', 'bf16', 'bf16-cl', 'bf16-cl-compile', 'bf16-cl-graphs')
 MODELS_ORDER = ('ours', 'mmpose')
+QUICK = dict(config=TINY_CONFIG, device='cpu', batch_size=2, iters=1, rounds=1, warmup=1,
+             mem_iters=0, train_modes='fp32', infer_modes='fp32')
 
 # Dense (no sparsity) bf16 tensor-core peaks, TFLOP/s, by a substring of the device name.
 BF16_PEAK_TFLOPS = (
@@ -90,10 +98,12 @@ BF16_PEAK_TFLOPS = (
 )
 
 
-def parse_args(argv=None):
+def arguments(argv=None, defaults: Optional[dict] = None, quick: Optional[dict] = None):
+    """The command line; ``defaults`` / ``quick`` replace the defaults (``benchmarks.cpu_train``
+    passes its CPU presets)."""
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--config', default=osp.join(REPO, 'configs', 'hrnet_w32_coco_384x288.py'))
+    p.add_argument('--config', default=str(REPO / 'configs' / 'hrnet_w32_coco_384x288.py'))
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
                    help='cuda, cuda:N or cpu (default: cuda when available)')
     p.add_argument('--batch-size', type=int, default=32, help='images per step (per GPU)')
@@ -136,77 +146,11 @@ def parse_args(argv=None):
                         'the tracing alone, quickly)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--json', default=None, help='also write the results to this file')
-    return p.parse_args(argv)
+    if defaults:
+        p.set_defaults(**defaults)
+    return parse_args(p, argv, quick if quick is not None else QUICK)
 
 
-# ----------------------------------------------------------------------------- models
-def load_config(path: str, input_size: Optional[Tuple[int, int]]):
-    from mmengine.config import Config
-    cfg = Config.fromfile(path)
-    cfg.model.backbone.init_cfg = None  # no pretrained file: the default initialisation
-    if input_size is not None:  # (h, w); heatmaps at 1/4
-        h, w = input_size
-        cfg.codec = dict(cfg.codec, input_size=(w, h), heatmap_size=(w // 4, h // 4))
-        cfg.model.head.decoder = cfg.codec
-    return cfg
-
-
-def build_ours(cfg) -> nn.Module:
-    from mmpose.registry import MODELS
-    model = MODELS.build(copy.deepcopy(cfg.model))
-    model.init_weights()
-    return model
-
-
-def mmpose_model_cfg(cfg, ours: nn.Module) -> dict:
-    """MMPose's ``HRNet`` + ``HeatmapHead`` (1x1 final layer) in place of ours, same settings."""
-    from hrnet_ext.models import get_arch_settings
-    extra = copy.deepcopy(getattr(ours.backbone, 'extra', None)
-                          or get_arch_settings(cfg.model.backbone.get('arch', 'w32')))
-    extra = {k: dict(v) for k, v in extra.items()}
-    model = copy.deepcopy(cfg.model)
-    model.backbone = dict(type='HRNet', in_channels=3, extra=extra)
-    head = cfg.model.head
-    model.head = dict(type='HeatmapHead', in_channels=head.in_channels,
-                      out_channels=head.out_channels, deconv_out_channels=None,
-                      loss=head.loss, decoder=head.get('decoder'))
-    return model
-
-
-def build_mmpose(cfg, ours: nn.Module) -> Tuple[nn.Module, str]:
-    from mmpose.registry import MODELS
-    model = MODELS.build(mmpose_model_cfg(cfg, ours))
-    model.init_weights()
-    try:
-        model.load_state_dict(ours.state_dict(), strict=True)
-        note = 'same weights as ours (state dict loaded strictly)'
-    except RuntimeError as exc:
-        note = f'own initialisation (ours\' state dict did not load: {str(exc)[:200]})'
-    return model, note
-
-
-def conv_macs(model: nn.Module, x: torch.Tensor) -> int:
-    """Multiply-adds of every Conv2d/Linear call of ``model(x, None, mode='tensor')`` per image."""
-    total = [0]
-
-    def hook(m, inputs, out):
-        if isinstance(m, nn.Conv2d):
-            total[0] += m.weight.numel() * out[0, 0].numel() * out.shape[0]
-        elif isinstance(m, nn.Linear):
-            total[0] += m.in_features * out.numel()
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(x, None, mode='tensor')
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
-    return total[0] // x.shape[0]
 
 
 # ----------------------------------------------------------------------------- data
@@ -319,15 +263,6 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def run_timed(setting: Setting, n: int, device: torch.device) -> float:
-    sync(device)
-    t0 = time.perf_counter()
-    for _ in range(n):
-        setting.step()
-    sync(device)
-    return time.perf_counter() - t0
-
-
 def free(device: torch.device) -> None:
     gc.collect()
     if device.type == 'cuda':
@@ -422,14 +357,6 @@ def cpu_op_group(name: str) -> str:
     return 'other'
 
 
-# ----------------------------------------------------------------------------- report
-def fmt_table(headers: List[str], rows: List[List[str]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    line = lambda r: '| ' + ' | '.join(str(x).ljust(w) for x, w in zip(r, widths)) + ' |'  # noqa
-    return '\n'.join([line(headers), '|' + '|'.join('-' * (w + 2) for w in widths) + '|']
-                     + [line(r) for r in rows])
-
-
 def default_peak(device: torch.device) -> Optional[float]:
     if device.type != 'cuda':
         return None
@@ -440,31 +367,9 @@ def default_peak(device: torch.device) -> Optional[float]:
     return None
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    device = torch.device(args.device)
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        sys.exit('--device cuda, but torch sees no GPU (use --device cpu)')
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-
-    from mmengine.logging import MMLogger
-    from mmengine.registry import init_default_scope
-
-    import hrnet_ext  # noqa: F401  (registers the hrnet_ext scope)
-    # the current logger: keeps init_weights' per-parameter INFO lines out of the output
-    MMLogger.get_instance('hrnet_ext_gpu_train', log_level='WARNING')
-    init_default_scope('mmpose')
-
-    input_size = tuple(int(v) for v in args.input_size.split('x')) if args.input_size else None
-    cfg = load_config(args.config, input_size)
-    bench = {'config': cfg.get('env_cfg', {}).get('cudnn_benchmark', False),
-             'on': True, 'off': False}[args.cudnn_benchmark]
-    torch.backends.cudnn.benchmark = bool(bench)
-
-    model_names = [m for m in args.models.split(',') if m]
-    on_gpu = device.type == 'cuda'
+# ----------------------------------------------------------------------------- run
+def chosen_modes(args, on_gpu: bool):
+    """The training and inference modes asked for (checked), defaults filled in."""
     if args.train_modes == 'none':
         train_modes = []
     elif args.train_modes:
@@ -477,18 +382,19 @@ def main(argv=None) -> dict:
         assert m in TRAIN_MODES, f'unknown train mode {m}'
     for m in infer_modes:
         assert m in INFER_MODES, f'unknown inference mode {m}'
+    return train_modes, infer_modes
 
-    # Models on the CPU first (the same weights for both), then the synthetic data.
+
+def build_models(cfg, model_names: List[str], acc: bool, notes: List[str]):
+    """Ours and (if asked) MMPose's model on the same weights, on the CPU, in train mode;
+    their heatmap difference goes to ``notes``."""
     ours = build_ours(cfg)
     base_models = {'ours': ours}
-    notes = []
     if 'mmpose' in model_names:
         base_models['mmpose'], note = build_mmpose(cfg, ours)
         notes.append(f'MMPose model: {note}')
-    w, h = cfg.codec['input_size']
-    probe = torch.randn(2, 3, h, w)
-    macs = conv_macs(ours, probe[:1])
-    if 'mmpose' in base_models:
+        w, h = cfg.codec['input_size']
+        probe = torch.randn(2, 3, h, w)
         with torch.no_grad():
             a = ours.eval()(probe, None, mode='tensor')
             b = base_models['mmpose'].eval()(probe, None, mode='tensor')
@@ -496,86 +402,82 @@ def main(argv=None) -> dict:
                      f'{(a - b).abs().max().item():.2e}')
     for m in base_models.values():
         m.train()
-        m.train_cfg = dict(m.train_cfg or {}, compute_acc=args.acc == 'on')
-    if args.acc == 'off':
+        m.train_cfg = dict(m.train_cfg or {}, compute_acc=acc)
+    if not acc:
         notes.append('train steps without the PCK accuracy (train_cfg.compute_acc=False)')
+    return base_models
 
-    train_batch = synthetic_batch(cfg, args.batch_size, device, args.seed)
-    ib = args.infer_batch_size or args.batch_size
-    g = torch.Generator().manual_seed(args.seed + 1)
-    infer_input = torch.randn(ib, 3, h, w, generator=g).to(device)
 
-    mm_modes = None if args.mmpose_modes is None else args.mmpose_modes.split(',')
-
-    def wanted(m: str, mode: str) -> bool:
-        return m != 'mmpose' or mm_modes is None or mode in mm_modes
-    settings = ([Setting('train', m, mode) for mode in train_modes for m in model_names
-                 if wanted(m, mode)]
-                + [Setting('infer', m, mode) for mode in infer_modes for m in model_names
-                   if wanted(m, mode)])
-
-    # 1. Peak memory, each setting alone on the device.
-    if on_gpu and args.mem_iters > 0:
-        for s in settings:
-            free(device)
-            torch.cuda.reset_peak_memory_stats(device)
-            prepare(s, cfg, base_models, device, train_batch, infer_input, args.compile_backend)
-            for _ in range(args.mem_iters):
-                s.step()
-            sync(device)
-            s.peak_bytes = torch.cuda.max_memory_allocated(device)
-            release(s)
-        free(device)
-        # the batch and inference input stay resident; say how much that is
-        resident = torch.cuda.memory_allocated(device)
-        notes.append(f'peak memory includes the resident synthetic data '
-                     f'({resident / 2**20:.0f} MiB: train batch + inference input)')
-
-    # 2. Throughput: all settings resident, warm-up, interleaved rounds.
+def measure_peak_memory(settings: List[Setting], prepare_setting: Callable[[Setting], None],
+                        device: torch.device, iters: int, notes: List[str]) -> None:
+    """``peak_bytes`` of every setting, each alone on the GPU."""
     for s in settings:
-        prepare(s, cfg, base_models, device, train_batch, infer_input, args.compile_backend)
+        free(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        prepare_setting(s)
+        for _ in range(iters):
+            s.step()
+        sync(device)
+        s.peak_bytes = torch.cuda.max_memory_allocated(device)
+        release(s)
+    free(device)
+    # the batch and inference input stay resident; say how much that is
+    resident = torch.cuda.memory_allocated(device)
+    notes.append(f'peak memory includes the resident synthetic data '
+                 f'({resident / 2**20:.0f} MiB: train batch + inference input)')
+
+
+def measure_throughput(settings: List[Setting], prepare_setting: Callable[[Setting], None],
+                       device: torch.device, args) -> None:
+    """All settings resident, each warmed up, then interleaved rounds into ``times``."""
+    for s in settings:
+        prepare_setting(s)
         t0 = time.perf_counter()
         for _ in range(args.warmup):
             s.step()
         sync(device)
         print(f'[bench] warm-up {s.key}: {args.warmup} iterations in '
               f'{time.perf_counter() - t0:.1f} s', flush=True)
-    for r in range(args.rounds):
-        for s in settings:
-            s.times.append(run_timed(s, args.iters, device))
-        print(f'[bench] round {r + 1}/{args.rounds} done', flush=True)
-    profiles = {}
-    if args.profile:
-        wanted = args.profile.split(',')
-        for s in settings:
-            if 'all' in wanted or s.key in wanted:
-                try:
-                    profiles[s.key] = profile_setting(s, device, args.profile_steps)
-                except Exception as exc:  # a profiler problem must not lose the timings
-                    notes.append(f'profile of {s.key} failed: {type(exc).__name__}: {exc}')
+    times = interleaved_times(
+        {s.key: (lambda s=s: s.step()) for s in settings}, args.rounds, iters=args.iters,
+        sync=lambda: sync(device),
+        after_round=lambda r: print(f'[bench] round {r + 1}/{args.rounds} done', flush=True))
     for s in settings:
-        release(s)
-    free(device)
+        s.times = times[s.key]
 
-    # 3. Report.
-    peak = args.peak_tflops if args.peak_tflops is not None else default_peak(device)
+
+def profile_settings(settings: List[Setting], device: torch.device, args,
+                     notes: List[str]) -> Dict[str, dict]:
+    """:func:`profile_setting` of the settings named by ``--profile``."""
+    profiles = {}
+    keys = args.profile.split(',') if args.profile else []
+    for s in settings:
+        if 'all' in keys or s.key in keys:
+            try:
+                profiles[s.key] = profile_setting(s, device, args.profile_steps)
+            except Exception as exc:  # a profiler problem must not lose the timings
+                notes.append(f'profile of {s.key} failed: {type(exc).__name__}: {exc}')
+    return profiles
+
+
+def summarize(settings: List[Setting], args, macs: int, peak: Optional[float]) -> List[dict]:
+    """One result per setting: images/s, ms per step, spread, peak memory, TFLOP/s, MFU."""
     results = []
     for s in settings:
-        med = statistics.median(s.times)
-        bsz = args.batch_size if s.kind == 'train' else ib
-        ips = bsz * args.iters / med
+        step_s, spread = median_spread(s.times)
+        bsz = args.batch_size if s.kind == 'train' else args.infer_batch_size
+        ips = bsz / step_s
         flops_per_img = (6 if s.kind == 'train' else 2) * macs
         tflops = ips * flops_per_img / 1e12
         results.append(dict(kind=s.kind, model=s.model_name, mode=s.mode, batch=bsz,
-                            images_per_s=ips, step_ms=1e3 * med / args.iters,
-                            spread=(max(s.times) - min(s.times)) / med,
+                            images_per_s=ips, step_ms=1e3 * step_s, spread=spread,
                             peak_mib=None if s.peak_bytes is None else s.peak_bytes / 2**20,
                             tflops=tflops, mfu=None if not peak else tflops / peak))
-    by = {(r['kind'], r['model'], r['mode']): r for r in results}
+    return results
 
-    def ratio(a, b):
-        return f'{a["images_per_s"] / b["images_per_s"]:.2f}x' if a and b else '-'
 
+def environment(args, device: torch.device, hw, macs: int, peak: Optional[float]) -> dict:
+    on_gpu = device.type == 'cuda'
     env = dict(
         date=time.strftime('%Y-%m-%d'), host=platform.node(), python=platform.python_version(),
         torch=torch.__version__, device=(torch.cuda.get_device_name(device) if on_gpu
@@ -585,9 +487,9 @@ def main(argv=None) -> dict:
         cudnn_benchmark=torch.backends.cudnn.benchmark,
         cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
         matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
-        config=osp.relpath(args.config, REPO), input_hw=(h, w), batch=args.batch_size,
-        infer_batch=ib, iters=args.iters, rounds=args.rounds, warmup=args.warmup,
-        forward_gmacs=macs / 1e9, peak_tflops=peak)
+        config=osp.relpath(args.config, REPO),
+        input_hw=hw, batch=args.batch_size, infer_batch=args.infer_batch_size, iters=args.iters,
+        rounds=args.rounds, warmup=args.warmup, forward_gmacs=macs / 1e9, peak_tflops=peak)
     try:
         import mmcv
         import mmengine
@@ -596,17 +498,29 @@ def main(argv=None) -> dict:
                    mmpose=mmpose.__version__)
     except ImportError:
         pass
+    return env
+
+
+def print_report(env: dict, notes: List[str], results: List[dict], profiles: Dict[str, dict],
+                 model_names: List[str], train_modes: List[str], infer_modes: List[str],
+                 on_gpu: bool) -> None:
+    h, w = env['input_hw']
+    by = {(r['kind'], r['model'], r['mode']): r for r in results}
+
+    def ratio(a, b):
+        return f'{a["images_per_s"] / b["images_per_s"]:.2f}x' if a and b else '-'
 
     print()
-    print(f'# {env["config"]}: input {h}x{w}, batch {args.batch_size} (inference {ib}), '
-          f'{env["device"]}')
+    print(f'# {env["config"]}: input {h}x{w}, batch {env["batch"]} (inference '
+          f'{env["infer_batch"]}), {env["device"]}')
     print(f'torch {env["torch"]}, cuDNN {env["cudnn"]}, cudnn.benchmark={env["cudnn_benchmark"]}, '
           f'cudnn.allow_tf32={env["cudnn_allow_tf32"]}, matmul.allow_tf32='
           f'{env["matmul_allow_tf32"]}; mmengine {env.get("mmengine")}, mmcv {env.get("mmcv")}, '
           f'mmpose {env.get("mmpose")}')
-    print(f'forward: {macs / 1e9:.2f} GMACs per image (convolutions); MFU against '
-          f'{f"{peak:.0f} TFLOP/s" if peak else "n/a"}; median of {args.rounds} rounds x '
-          f'{args.iters} iterations after {args.warmup} warm-up')
+    peak = env['peak_tflops']
+    print(f'forward: {env["forward_gmacs"]:.2f} GMACs per image (convolutions); MFU against '
+          f'{f"{peak:.0f} TFLOP/s" if peak else "n/a"}; median of {env["rounds"]} rounds x '
+          f'{env["iters"]} iterations after {env["warmup"]} warm-up')
     for n in notes:
         print(f'note: {n}')
     for kind, modes, title in (('train', train_modes, 'Training step (train_step: forward, '
@@ -631,7 +545,7 @@ def main(argv=None) -> dict:
                              ratio(r, by.get((kind, 'mmpose', mode))) if m != 'mmpose' else '',
                              ratio(r, ref)])
         print(f'\n## {title}\n')
-        print(fmt_table(headers, rows))
+        print(markdown_table(headers, rows))
     if profiles:
         print('\n## Profile (torch.profiler; ' + ('GPU kernel' if on_gpu else "operators' own CPU")
               + ' time against the timed step)\n')
@@ -643,18 +557,77 @@ def main(argv=None) -> dict:
             rows.append([key, f'{r["step_ms"]:.1f}', f'{pr["kernel_ms_per_step"]:.1f}',
                          f'{100 * pr["kernel_ms_per_step"] / r["step_ms"]:.0f}%',
                          f'{pr["kernels_per_step"]:.0f}', groups])
-        print(fmt_table(['setting', 'ms/step (timed)', 'GPU kernel ms/step', 'GPU busy',
-                         'kernels/step', 'kernel ms/step by group'] if on_gpu else
-                        ['setting', 'ms/step (timed)', 'operator ms/step (self CPU)',
-                         'of the step', 'operators', 'operator ms/step by group'], rows))
+        print(markdown_table(['setting', 'ms/step (timed)', 'GPU kernel ms/step', 'GPU busy',
+                              'kernels/step', 'kernel ms/step by group'] if on_gpu else
+                             ['setting', 'ms/step (timed)', 'operator ms/step (self CPU)',
+                              'of the step', 'operators', 'operator ms/step by group'], rows))
         for key, pr in profiles.items():
             print(f'\ntop kernels of {key} (ms/step):')
             for name, ms in pr['top_kernels_ms_per_step']:
                 print(f'  {ms:7.2f}  {name}')
+
+
+def main(argv=None, defaults: Optional[dict] = None, quick: Optional[dict] = None) -> dict:
+    args = arguments(argv, defaults, quick)
+    device = torch.device(args.device)
+    on_gpu = device.type == 'cuda'
+    if on_gpu and not torch.cuda.is_available():
+        sys.exit('--device cuda, but torch sees no GPU (use --device cpu)')
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.infer_batch_size = args.infer_batch_size or args.batch_size
+
+    from mmengine.logging import MMLogger
+    from mmengine.registry import init_default_scope
+
+    import hrnet_ext  # noqa: F401  (registers the hrnet_ext scope)
+    # the current logger: keeps init_weights' per-parameter INFO lines out of the output
+    MMLogger.get_instance('hrnet_ext_train_throughput', log_level='WARNING')
+    init_default_scope('mmpose')
+
+    input_size = tuple(int(v) for v in args.input_size.split('x')) if args.input_size else None
+    cfg = load_config(args.config, input_size)
+    bench = {'config': cfg.get('env_cfg', {}).get('cudnn_benchmark', False),
+             'on': True, 'off': False}[args.cudnn_benchmark]
+    torch.backends.cudnn.benchmark = bool(bench)
+    model_names = [m for m in args.models.split(',') if m]
+    train_modes, infer_modes = chosen_modes(args, on_gpu)
+
+    # Models on the CPU first (the same weights for both), then the synthetic data.
+    notes: List[str] = []
+    base_models = build_models(cfg, model_names, args.acc == 'on', notes)
+    w, h = cfg.codec['input_size']
+    macs = forward_macs(base_models['ours'], h, w)
+    train_batch = synthetic_batch(cfg, args.batch_size, device, args.seed)
+    g = torch.Generator().manual_seed(args.seed + 1)
+    infer_input = torch.randn(args.infer_batch_size, 3, h, w, generator=g).to(device)
+
+    mm_modes = None if args.mmpose_modes is None else args.mmpose_modes.split(',')
+    pairs = [(m, mode) for mode in train_modes for m in model_names]
+    settings = [Setting('train', m, mode) for m, mode in pairs
+                if m != 'mmpose' or mm_modes is None or mode in mm_modes]
+    pairs = [(m, mode) for mode in infer_modes for m in model_names]
+    settings += [Setting('infer', m, mode) for m, mode in pairs
+                 if m != 'mmpose' or mm_modes is None or mode in mm_modes]
+
+    def prepare_setting(s: Setting) -> None:
+        prepare(s, cfg, base_models, device, train_batch, infer_input, args.compile_backend)
+
+    if on_gpu and args.mem_iters > 0:
+        measure_peak_memory(settings, prepare_setting, device, args.mem_iters, notes)
+    measure_throughput(settings, prepare_setting, device, args)
+    profiles = profile_settings(settings, device, args, notes)
+    for s in settings:
+        release(s)
+    free(device)
+
+    peak = args.peak_tflops if args.peak_tflops is not None else default_peak(device)
+    results = summarize(settings, args, macs, peak)
+    env = environment(args, device, (h, w), macs, peak)
+    print_report(env, notes, results, profiles, model_names, train_modes, infer_modes, on_gpu)
     out = dict(env=env, notes=notes, results=results, profiles=profiles)
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(out, f, indent=1)
+    write_json(args.json, out)
     return out
 
 

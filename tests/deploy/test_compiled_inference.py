@@ -2,22 +2,21 @@
 
 Issue 8: max abs heatmap difference <= 1e-4 against the plain model. The model is the small
 HRNet of ``configs/sample`` (the whole ``TopdownPoseEstimator``, as configs build it) at its
-128x96 input, with realistic weights (He-normal convolutions, norm statistics of a
-calibration batch, heatmaps scaled to a maximum of ~1, as in ``test_fuse_bn.py``): a real
-TorchInductor compilation with freezing, not a mock, in about 10-30 s on 2 cores.
+128x96 input, with realistic weights (:mod:`hrnet_ext.testing`: He-normal convolutions, norm
+statistics of a calibration batch, heatmaps scaled to a maximum of ~1, as in
+``test_bn_folding.py``): a real TorchInductor compilation with freezing, not a mock, in about
+10-30 s on 2 cores.
 """
-import os.path as osp
-
 import pytest
 import torch
+from helpers import TINY_CONFIG
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from torch import nn
 
-from hrnet_ext.models.fuse_bn import compile_for_inference
+from hrnet_ext.deploy import compile_for_inference
+from hrnet_ext.testing import calibrate_, randomize_
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_CONFIG = osp.join(REPO, 'configs', 'sample', 'hrnet_tiny_coco-sample_128x96.py')
 TOL = 1e-4
 
 
@@ -28,23 +27,11 @@ def tiny():
     with DefaultScope.overwrite_default_scope('mmpose'):
         model = MODELS.build(Config.fromfile(TINY_CONFIG).model)
     gen = torch.Generator().manual_seed(1)
+    randomize_(model, gen)
+    calibration = torch.rand(4, 3, 128, 96, generator=gen)
+    x = torch.rand(2, 3, 128, 96, generator=gen)
+    calibrate_(model, calibration, probe=x)
     with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.Conv2d):
-                fan_in = m.weight[0].numel()
-                m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * (2 / fan_in)**0.5)
-                if m.bias is not None:
-                    m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-                m.reset_running_stats()
-                m.momentum = None  # cumulative: the statistics of the calibration batch
-        model.train()(torch.rand(4, 3, 128, 96, generator=gen), None, mode='tensor')
-        x = torch.rand(2, 3, 128, 96, generator=gen)
-        scale = model.eval()(x, None, mode='tensor').abs().max()
-        model.head.final_layer.weight.div_(scale)
-        model.head.final_layer.bias.div_(scale)
         ref = model(x, None, mode='tensor')
     assert ref.abs().max() > 0.5  # heatmaps of order 1: the bound means something
     return model, x, ref

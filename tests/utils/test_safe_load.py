@@ -17,7 +17,7 @@ from packaging.version import Version
 from torch.utils.data import Dataset
 
 import hrnet_ext  # noqa: F401  (installs the safe loaders)
-from hrnet_ext.utils.checkpoint import TRUST_ENV, UnsafeCheckpointError, load_checkpoint_file
+from hrnet_ext.utils.safe_load import TRUST_ENV, UnsafeCheckpointError, load_checkpoint_file
 
 
 class ToyDataset(Dataset):
@@ -86,7 +86,7 @@ def test_runner_checkpoint_resumes_with_weights_only(tmp_path):
     # the scheduler state (a Counter of milestones) and the optimizer state came back
     assert resumed.optim_wrapper.get_lr()['lr'][0] == pytest.approx(1e-4)
     # a fresh process, where no HistoryBuffer exists yet, loads it too
-    code = ('import hrnet_ext, sys; from hrnet_ext.utils.checkpoint import load_checkpoint_file;'
+    code = ('import hrnet_ext, sys; from hrnet_ext.utils.safe_load import load_checkpoint_file;'
             'print(load_checkpoint_file(sys.argv[1])["meta"]["epoch"])')
     result = subprocess.run([sys.executable, '-c', code, str(tmp_path / 'epoch_2.pth')],
                             capture_output=True, text=True)
@@ -149,7 +149,7 @@ def test_plain_state_dict_and_legacy_file(tmp_path):
 def test_numpy_reconstructors_allowed_under_both_numpy_spellings():
     """numpy 1 pickles numpy.core.multiarray.scalar, numpy 2 numpy._core.multiarray.scalar
     (seen: a checkpoint written here was refused on a numpy-2 machine before this)."""
-    from hrnet_ext.utils.checkpoint import safe_globals
+    from hrnet_ext.utils.safe_load import safe_globals
     names = {g[1] for g in safe_globals() if isinstance(g, tuple)}
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         assert {f'{module}.scalar', f'{module}._reconstruct'} <= names

@@ -1,1 +1,0 @@
-"""Placeholder package: filled by later issues."""
