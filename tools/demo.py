@@ -24,12 +24,14 @@ from typing import List, Optional
 
 import numpy as np
 
+from hrnet_ext.engine.cli import ToolArgumentParser, ToolError, run_tool
+
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split('\n\n', 1)[1])
     parser.add_argument('input', help='image, folder of images, or video')
@@ -65,10 +67,10 @@ def list_inputs(path: str):
         images = sorted(osp.join(path, f) for f in os.listdir(path)
                         if f.lower().endswith(IMAGE_EXTS))
         if not images:
-            raise SystemExit(f'no images ({", ".join(IMAGE_EXTS)}) in {path}')
+            raise ToolError(f'no images ({", ".join(IMAGE_EXTS)}) in {path}.')
         return 'images', images
     if not osp.isfile(path):
-        raise SystemExit(f'no such file or folder: {path}')
+        raise ToolError(f'no such file or folder: {path}.')
     if path.lower().endswith(VIDEO_EXTS):
         return 'video', path
     return 'images', [path]
@@ -82,6 +84,7 @@ class PersonBoxes:
             np.asarray(args.bboxes, np.float32).reshape(-1, 4)
         self.detector = None
         self.bbox_thr, self.nms_thr = args.bbox_thr, args.nms_thr
+        self.best_score = None  # the detector's highest score for the categories, any frame
         if self.fixed is None and args.det_model not in ('whole_image', 'whole-image'):
             from mmdet.apis import init_detector
 
@@ -100,7 +103,10 @@ class PersonBoxes:
         from mmpose.evaluation.functional import nms
         with DefaultScope.overwrite_default_scope('mmdet'):
             det = inference_detector(self.detector, image).pred_instances.cpu().numpy()
-        keep = np.isin(det.labels, self.cat_ids) & (det.scores > self.bbox_thr)
+        mine = np.isin(det.labels, self.cat_ids)
+        if mine.any():
+            self.best_score = max(self.best_score or 0., float(det.scores[mine].max()))
+        keep = mine & (det.scores > self.bbox_thr)
         boxes = np.concatenate([det.bboxes, det.scores[:, None]], axis=1)[keep]
         return boxes[nms(boxes, self.nms_thr)] if len(boxes) else boxes
 
@@ -118,26 +124,42 @@ def people_of(results) -> List[dict]:
     return people
 
 
+def nothing_drawn(people_seen: int, best_kpt: Optional[float], boxes_of: PersonBoxes,
+                  args) -> Optional[str]:
+    """Why no skeleton was drawn on any picture, with the flag to change; ``None`` if one was."""
+    if people_seen == 0 and boxes_of.detector is not None:
+        best = 'no detection of the categories at all' if boxes_of.best_score is None else \
+            f'the highest was {boxes_of.best_score:.3f}'
+        return (f'nothing drawn: no person box scored above --bbox-thr {args.bbox_thr} '
+                f'({best}); lower --bbox-thr, or check --det-model / --det-cat-ids.')
+    if best_kpt is not None and best_kpt <= args.kpt_thr:
+        return (f'nothing drawn: no keypoint scored above --kpt-thr {args.kpt_thr} (the '
+                f'highest was {best_kpt:.3f}); lower --kpt-thr (e.g. --kpt-thr '
+                f'{max(best_kpt / 2, 0.0):.2g}), or train longer.')
+    return None
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     kind, inputs = list_inputs(args.input)
 
     import mmcv
     from mmengine.utils import ProgressBar
-    from mmpose.registry import VISUALIZERS
     from mmpose.structures import merge_data_samples
 
     from hrnet_ext.apis import inference_topdown, init_model
+    from hrnet_ext.visualization import PoseLocalVisualizer
     if args.onnx:
         from hrnet_ext.deploy import OnnxTopdownModel
         model = OnnxTopdownModel(args.config, args.onnx, device=args.device)
     else:
         model = init_model(args.config, args.checkpoint, device=args.device)
     boxes_of = PersonBoxes(args, model.cfg)
-    visualizer = VISUALIZERS.build(dict(type='PoseLocalVisualizer', name='hrnet_ext_demo',
-                                        radius=args.radius, line_width=args.thickness))
+    visualizer = PoseLocalVisualizer(name='hrnet_ext_demo', radius=args.radius,
+                                     line_width=args.thickness)
     visualizer.set_dataset_meta(model.dataset_meta)
     os.makedirs(args.out_dir, exist_ok=True)
+    seen = dict(people=0, best_kpt=None)  # for the "nothing drawn" message
 
     def predict(image_bgr: np.ndarray):
         """Returns the drawn picture (BGR) and the people."""
@@ -150,6 +172,10 @@ def main(argv=None) -> int:
         for sample, box in zip(results, boxes if boxes is not None else []):
             sample.pred_instances.bbox_scores = box[None, 4]
         rgb = mmcv.bgr2rgb(image_bgr)
+        for sample in results:
+            seen['people'] += 1
+            best = float(np.max(sample.pred_instances.keypoint_scores))
+            seen['best_kpt'] = best if seen['best_kpt'] is None else max(seen['best_kpt'], best)
         if results:
             visualizer.add_datasample('pred', rgb, data_sample=merge_data_samples(results),
                                       draw_gt=False, draw_bbox=boxes is not None,
@@ -191,8 +217,11 @@ def main(argv=None) -> int:
     if bar:
         print()
     print(f'[demo] {written} {"frames" if kind == "video" else "images"} -> {args.out_dir}')
+    empty = nothing_drawn(seen['people'], seen['best_kpt'], boxes_of, args)
+    if empty:
+        print(f'[demo] {empty}', flush=True)
     return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

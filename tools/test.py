@@ -10,36 +10,36 @@ Examples:
 
 The data paths of the test set are checked before anything is built: a missing root,
 annotation, box or head-box file stops with a message naming it, the layout expected
-and how to set it. The metrics (COCO AP/AR, or MPII PCKh) are printed at the end, with
-the person boxes they were computed on.
+and how to set it. The metrics (COCO AP/AR, MPII PCKh, or a segmentation config's mIoU) are
+printed at the end, with the person boxes a top-down pose metric was computed on.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import Dict, Optional
 
 from mmengine.config import Config
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
-from hrnet_ext.datasets import (
-    BadDataError,
-    DataNotFoundError,
-    check_data_paths,
-    unwrapped,
-    wrap_datasets,
-)
+from hrnet_ext.datasets import unwrapped, wrap_datasets
 from hrnet_ext.engine import strict_checkpoint_loading
 from hrnet_ext.engine.cli import (
+    ToolArgumentParser,
+    ToolError,
     add_common_arguments,
     default_work_dir,
-    finish_distributed,
+    enable_show_dir,
+    load_config,
     parse_tool_args,
     prepare_launcher,
+    run_tool,
+    tool_main,
 )
+from hrnet_ext.engine.config_check import prepare_config
+from hrnet_ext.engine.runner import build_runner
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test (and evaluate) a pose model')
+    parser = ToolArgumentParser(description='Test (and evaluate) a pose model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where logs and evaluation results go')
@@ -59,11 +59,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     prepare_launcher(cfg, args.launcher)
     if args.show_dir is not None:
-        cfg.default_hooks.visualization.update(
-            enable=True, show=False, out_dir=args.show_dir, interval=args.interval)
+        enable_show_dir(cfg, args.show_dir, args.interval)
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--dump writes a pickle: give a .pkl file, not {args.dump}')
+            raise ToolError(f'--dump writes a pickle: give a .pkl file, not {args.dump}.')
         dump = dict(type='DumpResults', out_file_path=args.dump)
         evaluators = cfg.test_evaluator
         evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
@@ -74,7 +73,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def describe_boxes(cfg: Config) -> Optional[str]:
     """Which person boxes a top-down test uses: a number without it cannot be compared."""
     dataset = unwrapped(cfg.test_dataloader.dataset)
-    if dataset.get('data_mode', 'topdown') != 'topdown':
+    segmentation = 'seg_map_path' in (dataset.get('data_prefix') or {})  # no person boxes
+    if segmentation or dataset.get('data_mode', 'topdown') != 'topdown':
         return None
     if dataset.get('bbox_file'):
         return f'detected person boxes from {dataset.bbox_file}'
@@ -90,27 +90,19 @@ def print_metrics(metrics: Dict[str, float], cfg: Config, args: argparse.Namespa
     print('\n'.join(lines), flush=True)
 
 
+@tool_main
 def main(argv=None) -> int:
+    """Evaluate; known mistakes raise an error whose message says what to do (see tool_main)."""
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
     if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
-        print(f'checkpoint {args.checkpoint} does not exist', file=sys.stderr)
-        return 1
-    try:
-        check_data_paths(cfg, ('test', ))
-    except DataNotFoundError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        raise ToolError(f'checkpoint {args.checkpoint} does not exist.')
+    prepare_config(cfg, ('test', ))  # typos, head size, data paths: before anything runs
     wrap_datasets(cfg, ('test', ), args.max_bad_share)
 
-    from mmengine.runner import Runner
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg, verbose=args.verbose)
     strict_checkpoint_loading(runner, allow_partial=args.partial_load)
-    try:
-        metrics = runner.test()
-    except BadDataError as exc:
-        print(f'stopped: {exc}', file=sys.stderr)
-        return 1
+    metrics = runner.test()
     if args.out:
         import mmengine
         mmengine.dump(metrics, args.out)
@@ -120,8 +112,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    try:
-        code = main()
-    finally:
-        finish_distributed()
-    sys.exit(code)
+    run_tool(main)

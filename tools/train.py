@@ -7,26 +7,32 @@ Examples:
 """
 import argparse
 import os
-import sys
 from typing import Optional
 
 from mmengine.config import Config
 
 import hrnet_ext  # noqa: F401  (stack check, safe checkpoint loading, registries)
-from hrnet_ext.datasets import BadDataError, DataNotFoundError, check_data_paths, wrap_datasets
+from hrnet_ext.datasets import wrap_datasets
 from hrnet_ext.engine import find_last_complete_checkpoint, strict_checkpoint_loading
 from hrnet_ext.engine.cli import (
+    ToolArgumentParser,
+    ToolError,
     add_common_arguments,
     default_work_dir,
-    finish_distributed,
+    enable_show_dir,
+    load_config,
     parse_tool_args,
     prepare_launcher,
+    run_tool,
+    tool_main,
 )
 from hrnet_ext.engine.compile import COMPILE_MODES, CudaGraphStepHook, compile_model
+from hrnet_ext.engine.config_check import prepare_config
+from hrnet_ext.engine.runner import build_runner
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train a pose model')
+    parser = ToolArgumentParser(description='Train a pose model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument(
@@ -80,8 +86,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.show_dir is not None:
-        vis = cfg.default_hooks.visualization
-        vis.update(enable=True, out_dir=args.show_dir, interval=args.interval)
+        enable_show_dir(cfg, args.show_dir, args.interval)
     return cfg
 
 
@@ -92,42 +97,35 @@ def missing_pretrained(cfg: Config) -> Optional[str]:
     if not path or '://' in path or os.path.isfile(path) or cfg.get('resume') or cfg.load_from:
         return None
     return (f'the ImageNet-pretrained backbone {path} (model.backbone.init_cfg.checkpoint) does '
-            'not exist. Put the file there (HRNET_EXT_PRETRAINED_DIR=/dir moves the folder; '
-            'official ImageNet files convert with tools/convert_checkpoint.py), or train from '
-            'scratch with --cfg-options model.backbone.init_cfg=None')
+            'not exist. Download the official ImageNet weights (docs/custom_keypoints.md, '
+            '"ImageNet weights", says where) or convert timm\'s hrnet_w* weights with '
+            'tools/convert_checkpoint.py, and put the file there (HRNET_EXT_PRETRAINED_DIR=/dir '
+            'moves the folder); or train from scratch with --cfg-options '
+            'model.backbone.init_cfg=None.')
 
 
+@tool_main
 def main(argv=None) -> int:
+    """Train; known mistakes raise an error whose message says what to do (see tool_main)."""
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
+    phases = ('train', ) if args.no_validate else ('train', 'val')
+    notes = prepare_config(cfg, phases)  # typos, head size, data paths: before anything runs
     problem = missing_pretrained(cfg)
     if problem:
-        print(problem, file=sys.stderr)
-        return 1
-    try:
-        check_data_paths(cfg, ('train', ) if args.no_validate else ('train', 'val'))
-    except DataNotFoundError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        raise ToolError(problem)
     wrap_datasets(cfg, ('train', 'val'), args.max_bad_share)
-    from mmengine.runner import Runner
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg, verbose=args.verbose)
+    for note in notes:  # augmentations that cannot apply
+        runner.logger.warning(note)
     strict_checkpoint_loading(runner, allow_partial=args.partial_load)
     if args.compile:
         parts = compile_model(runner.model, mode=args.compile, backend=args.compile_backend)
         runner.logger.info(f'--compile {args.compile}: {", ".join(parts)} compiled; the first '
                            'iterations (and the first validation) compile and are slow')
-    try:
-        runner.train()
-    except BadDataError as exc:
-        print(f'stopped: {exc}', file=sys.stderr)
-        return 1
+    runner.train()
     return 0
 
 
 if __name__ == '__main__':
-    try:
-        code = main()
-    finally:
-        finish_distributed()
-    sys.exit(code)
+    run_tool(main)

@@ -16,14 +16,16 @@ Example:
     >>> results[0].pred_instances.bboxes.tolist(), results[0].pred_instances.keypoint_scores.shape
     ([[10.0, 20.0, 110.0, 220.0]], (1, 17))
 
-``init_model(config, checkpoint)`` loads through the safe loader (``import hrnet_ext``).
+``init_model(config, checkpoint)`` is MMPose's, loading through the safe loader, with the
+head's size taken from the data set's metainfo where the config leaves it out.
 :class:`MMPoseInferencer` adds detection, visualisation and files (see its docstring);
 :class:`hrnet_ext.deploy.OnnxTopdownModel` is a model for ``inference_topdown`` that runs
 an exported network in ONNX Runtime.
 """
-from mmpose.apis import inference_topdown, init_model
+from mmpose.apis import inference_topdown
 
 from .inferencer import MMPoseInferencer, Pose2DInferencer, default_det_cat_ids, object_type_of
+from .init_model import init_model, load_model_config
 
 __all__ = ['MMPoseInferencer', 'Pose2DInferencer', 'default_det_cat_ids',
-           'inference_topdown', 'init_model', 'object_type_of']
+           'inference_topdown', 'init_model', 'load_model_config', 'object_type_of']

@@ -55,6 +55,11 @@ class Pose2DInferencer(_Pose2DInferencer):
     ``(n, 4)`` (``x1, y1, x2, y2``) or ``(n, 5)`` (with a score) array or list.
     """
 
+    def _init_model(self, cfg, weights, device='cpu'):
+        from ..engine.config_check import resolve_num_keypoints
+        resolve_num_keypoints(cfg)  # the head's size from the metainfo, where not set
+        return super()._init_model(cfg, weights, device)
+
     def _init_detector(self, det_model=None, det_weights=None, det_cat_ids=None, device=None):
         if det_cat_ids is None and det_model not in (None, 'whole_image', 'whole-image'):
             det_cat_ids = default_det_cat_ids(self.cfg)

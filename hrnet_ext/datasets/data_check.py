@@ -13,15 +13,24 @@ Our configs read the roots from these variables (default in brackets)::
     HRNET_EXT_COCO_ROOT  [data/coco/]
     HRNET_EXT_MPII_ROOT  [data/mpii/]
     HRNET_EXT_AIC_ROOT   [data/aic/]
+    HRNET_EXT_CITYSCAPES_ROOT  [data/cityscapes/]   (segmentation, configs/seg/)
+    HRNET_EXT_LIP_ROOT   [data/lip/]
+
+MMSegmentation's data sets name their folders in ``data_prefix`` (``img_path``,
+``seg_map_path``); they are checked as MMPose's ``data_prefix.img``.
 """
+import os
 import os.path as osp
-from typing import Dict, Iterator, List, Mapping, NamedTuple, Sequence, Tuple
+import re
+from typing import Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 #: environment variable that sets each dataset's root in our configs
 ROOT_ENV: Dict[str, str] = {
     'CocoDataset': 'HRNET_EXT_COCO_ROOT',
     'MpiiDataset': 'HRNET_EXT_MPII_ROOT',
     'AicDataset': 'HRNET_EXT_AIC_ROOT',
+    'CityscapesDataset': 'HRNET_EXT_CITYSCAPES_ROOT',
+    'LIPDataset': 'HRNET_EXT_LIP_ROOT',
 }
 
 #: the layout MMPose documents for each dataset, which our configs follow
@@ -43,7 +52,21 @@ LAYOUT: Dict[str, str] = {
     <HRNET_EXT_AIC_ROOT, default data/aic/>
     |-- annotations/aic_train.json
     `-- ai_challenger_keypoint_train_20170902/keypoint_train_images_20170902/*.jpg""",
+    'CityscapesDataset': """\
+    <HRNET_EXT_CITYSCAPES_ROOT, default data/cityscapes/>
+    |-- leftImg8bit/{train,val}/<city>/*_leftImg8bit.png
+    `-- gtFine/{train,val}/<city>/*_gtFine_labelTrainIds.png
+        (made from the official gtFine files by MMSegmentation's
+         tools/dataset_converters/cityscapes.py)""",
+    'LIPDataset': """\
+    <HRNET_EXT_LIP_ROOT, default data/lip/>
+    |-- TrainVal_images/{train,val}_images/*.jpg
+    `-- TrainVal_parsing_annotations/{train,val}_segmentations/*.png""",
 }
+
+#: who documents a layout of :data:`LAYOUT`, where not MMPose
+LAYOUT_SOURCE: Dict[str, str] = {'CityscapesDataset': 'MMSegmentation',
+                                 'LIPDataset': 'the official LIP release'}
 
 HEADBOX_NOTE = """\
   mpii_gt_val.mat holds MPII's official head boxes: PCKh divides each error by
@@ -63,6 +86,9 @@ class Missing(NamedTuple):
     path: str           # the path as the dataset or metric would open it
     dataset_type: str   # e.g. 'CocoDataset'
     follows_root: bool  # given relative to data_root, so setting data_root moves it
+    root_env: Optional[str] = None  # the variable the data set's root was read from
+    root: str = ''      # the data set's data_root
+    dataset_key: str = ''  # config key of the data set, e.g. 'train_dataloader.dataset'
 
 
 def _type_name(cfg: Mapping) -> str:
@@ -85,10 +111,20 @@ def _leaf_datasets(cfg: Mapping, key: str) -> Iterator[Tuple[str, Mapping]]:
         yield key, cfg
 
 
+def metainfo_file_exists(path: str) -> bool:
+    """Whether MMPose finds the metainfo file ``path``: as given, or (its fallback) a file of
+    that name among its own, ``mmpose/.mim/configs/_base_/datasets/``."""
+    if osp.isfile(path):
+        return True
+    import mmpose
+    return osp.isfile(osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_',
+                               'datasets', osp.basename(path)))
+
+
 def _dataset_paths(key: str, ds: Mapping) -> List[Tuple[str, str, bool, bool]]:
     """(config key, path, is_dir, follows_root) of everything a dataset opens, joined as
     MMEngine's BaseDataset joins them (``ann_file`` and ``data_prefix`` under ``data_root``;
-    MMPose opens ``bbox_file`` and ``headbox_file`` as given)."""
+    MMPose opens ``bbox_file``, ``headbox_file`` and ``metainfo.from_file`` as given)."""
     root = ds.get('data_root') or ''
     paths = []
     if root:
@@ -100,10 +136,11 @@ def _dataset_paths(key: str, ds: Mapping) -> List[Tuple[str, str, bool, bool]]:
     if ds.get('ann_file'):
         path, follows = under_root(ds['ann_file'])
         paths.append((f'{key}.ann_file', path, False, follows))
-    img = (ds.get('data_prefix') or {}).get('img')
-    if img:
-        path, follows = under_root(img)
-        paths.append((f'{key}.data_prefix.img', path, True, follows))
+    for name in ('img', 'img_path', 'seg_map_path'):  # MMPose's, MMSegmentation's folders
+        folder = (ds.get('data_prefix') or {}).get(name)
+        if folder:
+            path, follows = under_root(folder)
+            paths.append((f'{key}.data_prefix.{name}', path, True, follows))
     for name in ('bbox_file', 'headbox_file'):
         if ds.get(name):
             paths.append((f'{key}.{name}', ds[name], False, False))
@@ -120,35 +157,75 @@ def _exists(path: str, is_dir: bool) -> bool:
     return _is_remote(path) or (osp.isdir(path) if is_dir else osp.isfile(path))
 
 
+def _root_env(cfg: Mapping, root: str) -> Optional[str]:
+    """The environment variable ``root`` was read from when the config was loaded, if any.
+
+    Our data bases write ``'{{$HRNET_EXT_COCO_ROOT:data/coco/}}'``; the variable is named only
+    if the config's text has such a placeholder and the data set's root is what it gave
+    (a config that sets ``data_root`` itself is not moved by the variable).
+    """
+    text = getattr(cfg, 'text', '') or ''
+    norm = root.rstrip('/')
+    for var, default in re.findall(r'\{\{\s*\$(\w+)\s*:\s*([^}]*?)\s*\}\}', text):
+        if (os.environ.get(var) or default).rstrip('/') == norm:
+            return var
+    return None
+
+
 def find_missing(cfg: Mapping, phases: Sequence[str] = ('test', )) -> List[Missing]:
     """List every data path of ``<phase>_dataloader`` / ``<phase>_evaluator`` that is missing.
 
     A ``MpiiPCKAccuracy`` that normalises by head size while its dataset has no
-    ``headbox_file`` is reported as a missing ``headbox_file`` with path ``(not set)``.
+    ``headbox_file`` is reported as a missing ``headbox_file`` with path ``(not set)``. A
+    data set's ``metainfo.from_file`` counts as found where MMPose would find it.
     """
     missing: List[Missing] = []
+    seen = set()
+
+    def add(m: Missing) -> None:
+        if (m.key, m.path) not in seen:  # test_dataloader is often val_dataloader
+            seen.add((m.key, m.path))
+            missing.append(m)
+
     for phase in phases:
         loader = cfg.get(f'{phase}_dataloader')
         if not loader or not loader.get('dataset'):
             continue
-        leaves = list(_leaf_datasets(loader['dataset'], f'{phase}_dataloader.dataset'))
+        top = loader['dataset']
+        meta = top.get('metainfo') if isinstance(top, Mapping) else None
+        if isinstance(meta, Mapping) and meta.get('from_file') and \
+                not metainfo_file_exists(meta['from_file']):
+            key = f'{phase}_dataloader.dataset'
+            add(Missing(f'{key}.metainfo.from_file', meta['from_file'], _type_name(top),
+                        False, None, top.get('data_root') or '', key))
+        leaves = list(_leaf_datasets(top, f'{phase}_dataloader.dataset'))
         for key, ds in leaves:
+            root = ds.get('data_root') or ''
+            env = _root_env(cfg, root) if root else None
+            meta = ds.get('metainfo')
+            if ds is not top and isinstance(meta, Mapping) and meta.get('from_file') and \
+                    not metainfo_file_exists(meta['from_file']):
+                add(Missing(f'{key}.metainfo.from_file', meta['from_file'], _type_name(ds),
+                            False, env, root, key))
             for pkey, path, is_dir, follows in _dataset_paths(key, ds):
                 if not _exists(path, is_dir):
-                    missing.append(Missing(pkey, path, _type_name(ds), follows))
+                    add(Missing(pkey, path, _type_name(ds), follows, env, root, key))
         # the dataset of this phase decides which layout a metric's file belongs to
-        dtype = _type_name(leaves[0][1]) if leaves else ''
+        first_key, first = leaves[0] if leaves else ('', {})
+        dtype = _type_name(first) if leaves else ''
+        root = first.get('data_root') or ''
+        env = _root_env(cfg, root) if root else None
         evaluators = _as_list(cfg.get(f'{phase}_evaluator'))
         for i, ev in enumerate(evaluators):
             ekey = f'{phase}_evaluator' + (f'.{i}' if len(evaluators) > 1 else '')
             ann = ev.get('ann_file')
             if ann and not _exists(ann, False):
-                missing.append(Missing(f'{ekey}.ann_file', ann, dtype, False))
+                add(Missing(f'{ekey}.ann_file', ann, dtype, False, env, root, first_key))
             norm = ev.get('norm_item', 'head')
             if (_type_name(ev) == 'MpiiPCKAccuracy' and 'head' in norm
                     and not any(ds.get('headbox_file') for _, ds in leaves)):
-                missing.append(Missing(f'{phase}_dataloader.dataset.headbox_file',
-                                       '(not set)', 'MpiiDataset', False))
+                add(Missing(f'{phase}_dataloader.dataset.headbox_file', '(not set)',
+                            'MpiiDataset', False, env, root, first_key))
     return missing
 
 
@@ -157,10 +234,42 @@ def _inside(path: str, roots: Sequence[str]) -> bool:
     return any(path.startswith(osp.abspath(r) + osp.sep) for r in roots)
 
 
-def format_missing(missing: Sequence[Missing]) -> str:
+def _generic_layout(mine: Sequence[Missing], cfg: Mapping) -> List[str]:
+    """The layout a data set of this config reads, from its own settings."""
+    dataset_key = mine[0].dataset_key
+    ds = cfg
+    for part in dataset_key.split('.'):
+        ds = ds[int(part)] if isinstance(ds, (list, tuple)) else ds.get(part, {})
+    root = ds.get('data_root') or '.'
+    lines = [f'    {root}   ({dataset_key}.data_root)']
+    entries = []
+    if ds.get('ann_file'):
+        what = ('COCO-format keypoints json: images, annotations with keypoints '
+                '[x, y, v, ...] and bbox [x, y, w, h]') if _reads_coco(ds) else 'annotations'
+        entries.append((ds['ann_file'], f'ann_file: {what}'))
+    img = (ds.get('data_prefix') or {}).get('img')
+    entries.append(((img or '') + '*.jpg', 'data_prefix.img: the images, by the file_name '
+                    'the annotations give'))
+    for i, (path, note) in enumerate(entries):
+        branch = '`--' if i == len(entries) - 1 else '|--'
+        lines.append(f'    {branch} {path}   ({note})')  # relative to data_root
+    return lines
+
+
+def _reads_coco(ds: Mapping) -> bool:
+    try:
+        from .robust import _reads_coco_files
+        return _reads_coco_files(ds.get('type'))
+    except Exception:  # an unknown type: the key check names it
+        return False
+
+
+def format_missing(missing: Sequence[Missing], cfg: Optional[Mapping] = None) -> str:
     """The message of :class:`DataNotFoundError`: paths, expected layout, how to set them.
 
-    Paths inside a missing ``data_root`` are not listed one by one.
+    Paths inside a missing ``data_root`` are not listed one by one. The layout shown is
+    MMPose's for a data set whose root comes from our data bases' variable
+    (``HRNET_EXT_COCO_ROOT`` ...), else the one the config's own settings describe.
     """
     roots = [m.path for m in missing if m.key.endswith('.data_root')]
     shown = [m for m in missing if m.key.endswith('.data_root') or not _inside(m.path, roots)]
@@ -168,30 +277,58 @@ def format_missing(missing: Sequence[Missing]) -> str:
     width = max(len(m.key) for m in shown)
     for m in shown:
         lines.append(f'  {m.key:<{width}}  {m.path}')
-    for dtype in dict.fromkeys(m.dataset_type for m in missing):
-        mine = [m for m in missing if m.dataset_type == dtype]
-        if dtype in LAYOUT:
-            lines += ['', f'Expected layout for {dtype} (as in MMPose):', LAYOUT[dtype]]
+    groups = dict.fromkeys((m.dataset_type, m.root_env) for m in missing)
+    for dtype, env in groups:
+        mine = [m for m in missing if (m.dataset_type, m.root_env) == (dtype, env)]
+        files = [m for m in mine if not m.key.endswith(('.metainfo.from_file', '.headbox_file'))]
+        if files and env and dtype in LAYOUT:
+            source = LAYOUT_SOURCE.get(dtype, 'MMPose')
+            lines += ['', f'Expected layout for {dtype} (as in {source}):', LAYOUT[dtype]]
+        elif files and cfg is not None and files[0].dataset_key:
+            lines += ['', f'Expected layout ({dtype}, as this config sets it):']
+            lines += _generic_layout(files, cfg)
         if any(m.key.endswith('.headbox_file') for m in mine):
             lines += ['', HEADBOX_NOTE]
-        lines += ['', 'To point the config at your copy, either']
-        if dtype in ROOT_ENV:
-            lines.append(f'  - set {ROOT_ENV[dtype]}=/path/to/{dtype[:-7].lower()}/ before '
-                         'running (read when the config is loaded; moves every path above '
-                         'at once), or')
-        # keys holding full paths must each be set; relative ones follow data_root
-        keys = [m.key for m in mine if not m.follows_root and m.path != '(not set)'
-                and not m.key.endswith('.headbox_file')]
-        if keys:
-            lines.append('  - pass --cfg-options ' + ' '.join(f'{k}=...' for k in keys))
-        box = [m.key for m in mine if m.key.endswith('.bbox_file')]
-        if box and not _inside(next(m.path for m in mine if m.key == box[0]), roots):
-            lines.append(f'  - or evaluate with ground-truth boxes: --cfg-options {box[0]}=None')
-        head = [m.key for m in mine if m.key.endswith('.headbox_file')]
-        if head:
-            lines.append('  - the head boxes alone: '
-                         f'--cfg-options {head[0]}=/path/to/mpii_gt_val.mat')
+        if any(m.key.endswith('.metainfo.from_file') for m in mine):
+            lines += ['', METAINFO_NOTE]
+        lines += ['', _fix_sentence(mine, roots)]
     return '\n'.join(lines)
+
+
+METAINFO_NOTE = """\
+  The metainfo file names the keypoints, their flip pairs (swap) and skeleton, in MMPose's
+  dataset_info format. MMPose's own are in the installed package,
+  mmpose/.mim/configs/_base_/datasets/ (a bare file name such as coco.py finds them);
+  configs/_base_/datasets/body5_keypoints.py is a commented example to start from
+  (docs/custom_keypoints.md)."""
+
+
+def _fix_sentence(mine: Sequence[Missing], roots: Sequence[str]) -> str:
+    """How to point the config at the data, as one complete sentence."""
+    options = []
+    env = next((m.root_env for m in mine if m.root_env), None)
+    if env:
+        name = mine[0].dataset_type[:-len('Dataset')].lower() or 'data'
+        options.append(f'set {env}=/path/to/{name}/ before running (read when the config '
+                       'is loaded; it moves every path of the data set at once)')
+    # the keys to set: paths relative to data_root follow the root (its variable, or its
+    # key when the root is missing too); every other missing path has to be set by its key
+    keys = [m.key for m in mine if m.path != '(not set)' and not m.key.endswith('.headbox_file')
+            and not (m.follows_root and (env or _inside(m.path, roots)))]
+    if keys:
+        options.append('pass --cfg-options ' + ' '.join(f'{k}=...' for k in keys))
+    box = [m for m in mine if m.key.endswith('.bbox_file')]
+    if box and not _inside(box[0].path, roots):
+        options.append(f'evaluate with ground-truth boxes: --cfg-options {box[0].key}=None')
+    head = [m.key for m in mine if m.key.endswith('.headbox_file')]
+    if head:
+        options.append(f'give the head boxes alone: --cfg-options {head[0]}='
+                       '/path/to/mpii_gt_val.mat')
+    if not options:
+        return 'Correct the paths above in the config or with --cfg-options.'
+    if len(options) == 1:
+        return f'To fix it, {options[0]}.'
+    return 'To fix it, ' + '; or '.join(options) + '.'
 
 
 def check_data_paths(cfg: Mapping, phases: Sequence[str] = ('test', )) -> None:
@@ -211,4 +348,4 @@ def check_data_paths(cfg: Mapping, phases: Sequence[str] = ('test', )) -> None:
     """
     missing = find_missing(cfg, phases)
     if missing:
-        raise DataNotFoundError(format_missing(missing))
+        raise DataNotFoundError(format_missing(missing, cfg))

@@ -1,14 +1,9 @@
 """Missing data stops early with a message that names the path, the layout and the fix."""
-from pathlib import Path
-
 import pytest
+from helpers import ALL_CONFIGS, CONFIGS
 from mmengine.config import Config
 
 from hrnet_ext.datasets import DataNotFoundError, check_data_paths, find_missing
-
-CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
-ALL_CONFIGS = sorted(str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py')
-                     if '_base_' not in p.parts)
 
 
 @pytest.mark.parametrize('name', ALL_CONFIGS)

@@ -5,20 +5,17 @@ checkpoint of another architecture (other widths, another number of joints) stop
 ``load_from`` / ``tools/test.py`` with every mismatched key and shape, unless a partial
 load is asked for with ``--partial-load``.
 """
-import importlib.util
-import os.path as osp
 
 import pytest
 import torch
+from helpers import TINY_CONFIG, load_script
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import hrnet_ext  # noqa: F401
 from hrnet_ext.engine import CheckpointArchitectureError
+from hrnet_ext.engine.config_check import ConfigError
 from hrnet_ext.models import HRNet
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SAMPLE_CONFIG = osp.join(REPO, 'configs', 'sample', 'hrnet_tiny_coco-sample_128x96.py')
 
 
 def build_model(cfg_model):
@@ -55,25 +52,25 @@ def test_head_argument_typo_names_the_nearest():
         build_model(dict(type='hrnet_ext.HRNetHeatmapHead', in_channel=32, out_channels=17))
 
 
-def test_a_config_with_a_typo_stops_in_the_train_tool(tmp_path):
-    train = _tool('tools/train.py')
-    with pytest.raises(TypeError, match=r"'with_cpp' \(did you mean 'with_cp'\?\)"):
-        train.main([SAMPLE_CONFIG, '--work-dir', str(tmp_path),
-                    '--cfg-options', 'model.backbone.with_cpp=True'])
-
-
-def _tool(relpath):
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + osp.basename(relpath)[:-3], osp.join(REPO, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def test_a_config_with_a_typo_stops_in_the_train_tool(tmp_path, capsys):
+    """Named before anything is built (the work dir stays empty), as one line."""
+    train = load_script('tools/train.py')
+    args = [TINY_CONFIG, '--work-dir', str(tmp_path / 'w'),
+            '--cfg-options', 'model.backbone.with_cpp=True']
+    assert train.main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: model.backbone (HRNet): unknown argument 'with_cpp' "
+                          "(did you mean 'with_cp'?); valid: arch, extra,"), err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / 'w').exists()
+    with pytest.raises(ConfigError, match=r"'with_cpp' \(did you mean 'with_cp'\?\)"):
+        train.main(args + ['--debug'])  # the exception itself, traceback and all
 
 
 @pytest.fixture(scope='module')
 def other_architecture_checkpoint(tmp_path_factory):
     """The sample model with wider branches (as W48 is to W32) and 16 joints (MPII)."""
-    cfg = Config.fromfile(SAMPLE_CONFIG)
+    cfg = Config.fromfile(TINY_CONFIG)
     cfg.model.backbone.init_cfg = None
     cfg.model.backbone.extra.stage4.num_channels = (24, 48, 96, 192)
     cfg.model.backbone.extra.stage3.num_channels = (24, 48, 96)
@@ -86,9 +83,10 @@ def other_architecture_checkpoint(tmp_path_factory):
 
 
 def test_other_architecture_stops_test_py_with_the_list(other_architecture_checkpoint, tmp_path):
-    test = _tool('tools/test.py')
+    test = load_script('tools/test.py')
     with pytest.raises(CheckpointArchitectureError) as info:
-        test.main([SAMPLE_CONFIG, other_architecture_checkpoint, '--work-dir', str(tmp_path)])
+        test.main([TINY_CONFIG, other_architecture_checkpoint, '--work-dir', str(tmp_path),
+                   '--debug'])
     text = str(info.value)
     assert other_architecture_checkpoint in text
     # every mis-shaped key, with both shapes: the head's joints and the wider branches
@@ -100,12 +98,12 @@ def test_other_architecture_stops_test_py_with_the_list(other_architecture_check
 
 def test_other_architecture_stops_load_from_and_partial_load_goes_on(
         other_architecture_checkpoint, tmp_path):
-    train = _tool('tools/train.py')
-    args = [SAMPLE_CONFIG, '--cfg-options', f'load_from={other_architecture_checkpoint}',
+    train = load_script('tools/train.py')
+    args = [TINY_CONFIG, '--cfg-options', f'load_from={other_architecture_checkpoint}',
             'train_cfg.max_epochs=1', 'train_dataloader.batch_size=12',
             'train_cfg.val_interval=1000']
     with pytest.raises(CheckpointArchitectureError, match='head.final_layer.weight'):
-        train.main(args[:1] + ['--work-dir', str(tmp_path / 'strict')] + args[1:])
+        train.main(args[:1] + ['--work-dir', str(tmp_path / 'strict'), '--debug'] + args[1:])
     assert not (tmp_path / 'strict' / 'epoch_1.pth').exists()
     # asked for explicitly: what fits is loaded (the stem), the rest initialised; it trains
     assert train.main(args[:1] + ['--work-dir', str(tmp_path / 'partial'), '--partial-load']

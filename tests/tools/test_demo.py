@@ -1,26 +1,22 @@
 """tools/demo.py: an image, a folder and a video in; pictures, a video and JSON out."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import REPO, TEST_DATA, TINY_CONFIG, load_script
 
-REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'demo.py'
-TINY_CONFIG = str(REPO / 'configs' / 'sample' / 'hrnet_tiny_coco-sample_128x96.py')
-COCO = REPO / 'tests' / 'data' / 'coco'
-VIDEO = REPO / 'tests' / 'data' / 'demo' / 'demo.mp4'  # 5 frames, 960 x 540
+COCO = TEST_DATA / 'coco'
+VIDEO = TEST_DATA / 'demo' / 'demo.mp4'  # 5 frames, 960 x 540
 
 
 def demo(*args):
-    sys.path.insert(0, str(TOOL.parent))
-    try:
-        import demo as tool
-    finally:
-        sys.path.pop(0)
+    tool = load_script('tools/demo.py')
     import torch
     torch.set_num_threads(1)
     return tool.main([str(a) for a in args])
@@ -79,7 +75,7 @@ def test_folder_with_boxes_onnx_equals_pytorch(tiny_checkpoint, tmp_path, capsys
                                        atol=0.01)  # the JSON rounds to 0.01 px
 
 
-def test_image_with_an_mmdet_detector(tiny_checkpoint, tmp_path):
+def test_image_with_an_mmdet_detector(tiny_checkpoint, tmp_path, capsys):
     """RTMDet-tiny from mmdet's package, random weights with a head that reports people:
     the demo keeps the person boxes above the threshold and draws them."""
     import mmdet
@@ -115,6 +111,11 @@ def test_image_with_an_mmdet_detector(tiny_checkpoint, tmp_path):
                 '--det-weights', det_weights, '--bbox-thr', '0.999',
                 '--out-dir', tmp_path / 'none') == 0
     assert json.loads((tmp_path / 'none' / '000000196141.json').read_text())['people'] == []
+    # and it says so, with the best score the detector gave and the flag to change
+    out = capsys.readouterr().out
+    best = re.search(r'\[demo\] nothing drawn: no person box scored above --bbox-thr 0.999 '
+                     r'\(the highest was (0\.\d{3})\); lower --bbox-thr', out)
+    assert best and 0.3 < float(best.group(1)) <= 0.999, out
 
 
 def test_arguments_are_checked(tmp_path, capsys):
@@ -122,7 +123,8 @@ def test_arguments_are_checked(tmp_path, capsys):
         demo(COCO, TINY_CONFIG)  # neither a checkpoint nor --onnx
     with pytest.raises(SystemExit):
         demo(COCO, TINY_CONFIG, 'a.pth', '--bboxes', '1', '2', '3')
-    with pytest.raises(SystemExit, match='no such file'):
+    from hrnet_ext.engine.cli import ToolError
+    with pytest.raises(ToolError, match='no such file'):
         demo(tmp_path / 'missing.jpg', TINY_CONFIG, 'a.pth')
-    with pytest.raises(SystemExit, match='no images'):
+    with pytest.raises(ToolError, match='no images'):
         demo(tmp_path, TINY_CONFIG, 'a.pth')

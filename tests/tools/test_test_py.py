@@ -6,18 +6,16 @@ so the numbers are not accuracies; what is checked is that the tool runs the con
 test set through MMPose's metric and prints it. The input is shrunk to 32x64 (W x H)
 with --cfg-options, as a user could, to keep the 118 detections fast on a CPU.
 """
-import importlib.util
 import json
 import os
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
+from helpers import CONFIGS, REPO, load_script
 
-REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'test.py'
 SMALL = ['model.head.decoder.input_size=(32,64)', 'model.head.decoder.heatmap_size=(8,16)',
          'test_dataloader.dataset.pipeline.2.input_size=(32,64)',
@@ -36,7 +34,7 @@ def checkpoints(tmp_path_factory):
     init_default_scope('mmpose')
     out = {}
     for name in ('hrnet_w32_coco_256x192.py', 'hrnet_w32_mpii_256x256.py'):
-        cfg = Config.fromfile(str(REPO / 'configs' / name))
+        cfg = Config.fromfile(str(CONFIGS / name))
         cfg.model.backbone.init_cfg = None
         torch.manual_seed(0)
         model = MODELS.build(cfg.model)
@@ -52,14 +50,6 @@ def run_tool(args, env_roots, cwd):
     env.update({var: str(path) for var, path in env_roots.items()})
     return subprocess.run([sys.executable, str(TOOL), *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
-
-
-def load_tool():
-    """tools/test.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location('hrnet_ext_tools_test', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def printed_metrics(stdout: str) -> dict:
@@ -97,8 +87,9 @@ def test_coco_with_ground_truth_boxes(checkpoints, sample_env, tmp_path, capsys,
     """In-process (``main(argv)``), with the boxes switched by --cfg-options."""
     monkeypatch.chdir(REPO)
     ckpt = checkpoints['hrnet_w32_coco_256x192.py']
-    rc = load_tool().main(['configs/hrnet_w32_coco_256x192.py', ckpt, '--work-dir', str(tmp_path),
-                           '--cfg-options', *SMALL, 'test_dataloader.dataset.bbox_file=None'])
+    tool = load_script('tools/test.py')
+    rc = tool.main(['configs/hrnet_w32_coco_256x192.py', ckpt, '--work-dir', str(tmp_path),
+                    '--cfg-options', *SMALL, 'test_dataloader.dataset.bbox_file=None'])
     assert rc == 0
     out = capsys.readouterr().out
     assert 'on ground-truth person boxes' in out
@@ -126,8 +117,9 @@ def test_mpii_without_head_boxes_stops_with_their_name(checkpoints, sample_roots
                                                       capsys, monkeypatch):
     monkeypatch.chdir(REPO)
     monkeypatch.setenv('HRNET_EXT_MPII_ROOT', str(sample_roots['mpii_no_headbox']))
-    rc = load_tool().main(['configs/hrnet_w32_mpii_256x256.py',
-                           checkpoints['hrnet_w32_mpii_256x256.py'], '--work-dir', str(tmp_path)])
+    tool = load_script('tools/test.py')
+    rc = tool.main(['configs/hrnet_w32_mpii_256x256.py',
+                    checkpoints['hrnet_w32_mpii_256x256.py'], '--work-dir', str(tmp_path)])
     assert rc == 1
     err = capsys.readouterr().err
     mat = sample_roots['mpii_no_headbox'] / 'annotations' / 'mpii_gt_val.mat'
@@ -139,7 +131,7 @@ def test_mpii_without_head_boxes_stops_with_their_name(checkpoints, sample_roots
 def test_missing_coco_root_and_checkpoint(checkpoints, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(REPO)
     monkeypatch.setenv('HRNET_EXT_COCO_ROOT', str(tmp_path / 'coco'))
-    tool = load_tool()
+    tool = load_script('tools/test.py')
     rc = tool.main(['configs/hrnet_w32_coco_256x192.py', checkpoints['hrnet_w32_coco_256x192.py']])
     assert rc == 1
     err = capsys.readouterr().err
@@ -149,4 +141,4 @@ def test_missing_coco_root_and_checkpoint(checkpoints, tmp_path, capsys, monkeyp
 
     rc = tool.main(['configs/hrnet_w32_coco_256x192.py', str(tmp_path / 'none.pth')])
     assert rc == 1
-    assert f'checkpoint {tmp_path / "none.pth"} does not exist' in capsys.readouterr().err
+    assert f'error: checkpoint {tmp_path / "none.pth"} does not exist.' in capsys.readouterr().err
