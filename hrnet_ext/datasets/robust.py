@@ -17,11 +17,13 @@ at build time (the wrapped data set is built here, un-serialised, then re-serial
       image (zero-area, negative width/height, outside the image) is dropped; visible
       keypoints that are NaN/inf drop the instance; visible keypoints at negative
       coordinates or outside the image are marked invisible (kept, logged);
-    - each image file: exists, is not empty, and a JPEG/PNG is whole (ends with its
+    - each image file, and each label map of a segmentation data set (MMSegmentation's
+      ``seg_map_path``): exists, is not empty, and a JPEG/PNG is whole (ends with its
       end-of-image marker / ``IEND`` chunk; OpenCV decodes a truncated JPEG into a
       half-grey picture without an error, so a truncated file is caught only here);
-      its instances are dropped otherwise. Grayscale, RGBA and 16-bit images are valid:
-      MMPose's ``LoadImage`` reads them as 8-bit BGR;
+      its instances (its segmentation sample) are dropped otherwise, naming the bad file.
+      Grayscale, RGBA and 16-bit images are valid: MMPose's ``LoadImage`` reads them as
+      8-bit BGR;
 at load time
     - any exception from the wrapped ``__getitem__`` (a file deleted since, an
       undecodable image, a failing transform): the sample is logged, counted, and
@@ -132,10 +134,11 @@ class SkipBadSamples(Dataset):
         check_images: check every image file when the data set is built (existence,
             size, JPEG/PNG completeness; reads the last 4 KiB of each file).
 
-    Example:
-        >>> train_dataloader = dict(dataset=dict(
-        ...     type='hrnet_ext.SkipBadSamples', max_bad_share=0.01,
-        ...     dataset=dict(type='CocoDataset', data_root='data/coco/', ...)))
+    In a config (the tools wrap every data set this way themselves)::
+
+        train_dataloader = dict(dataset=dict(
+            type='hrnet_ext.SkipBadSamples', max_bad_share=0.01,
+            dataset=dict(type='CocoDataset', data_root='data/coco/', ...)))
     """
 
     def __init__(self, dataset: Union[dict, Any], max_bad_share: float = 0.05,
@@ -172,7 +175,8 @@ class SkipBadSamples(Dataset):
         if cfg.get('bbox_file') and coco is not None:
             cfg['bbox_file'] = self._checked_bbox_file(cfg['bbox_file'], coco)
         self._want_serialize = cfg.get('serialize_data', True)
-        if 'ann_file' in cfg:  # an MMEngine BaseDataset: build its list un-serialised
+        seg = 'seg_map_path' in (cfg.get('data_prefix') or {})  # MMSegmentation's layout
+        if 'ann_file' in cfg or seg:  # an MMEngine BaseDataset: build its list un-serialised
             cfg.update(lazy_init=True, serialize_data=False)
         dataset = DATASETS.build(cfg)
         if hasattr(dataset, 'full_init'):
@@ -254,11 +258,18 @@ class SkipBadSamples(Dataset):
         total = len(data_list) + len(self.skipped)  # + boxes dropped from bbox_file
         for info in data_list:
             img_path = info.get('img_path', '?')
-            reason = self._instance_problem(info, sizes.get(info.get('img_id')))
-            if reason is None and self.check_images and img_path != '?':
-                if img_path not in image_checked:
-                    image_checked[img_path] = image_problem(img_path)
-                reason = image_checked[img_path]
+            # a segmentation sample has no box; its label map is checked as its image
+            reason = (self._instance_problem(info, sizes.get(info.get('img_id')))
+                      if 'bbox' in info else None)
+            if reason is None and self.check_images:
+                for path in (img_path, info.get('seg_map_path')):
+                    if not path or path == '?':
+                        continue
+                    if path not in image_checked:
+                        image_checked[path] = image_problem(path)
+                    if image_checked[path] is not None:  # name the file that is bad
+                        reason, img_path = image_checked[path], path
+                        break
             if reason is not None and info.get('id') in self._recorded:
                 continue  # listed already from the annotation file
             if reason is not None:
@@ -332,9 +343,13 @@ class SkipBadSamples(Dataset):
 
     def _file_of(self, idx: int) -> str:
         try:
-            return str(self.dataset.get_data_info(idx).get('img_path', f'sample {idx}'))
+            info = self.dataset.get_data_info(idx)
         except Exception:
             return f'sample {idx}'
+        where = str(info.get('img_path', f'sample {idx}'))
+        if info.get('seg_map_path'):  # either file may be the one that failed
+            where += f' (label map {info["seg_map_path"]})'
+        return where
 
     def __getitem__(self, idx: int) -> Any:
         n = len(self.dataset)

@@ -37,7 +37,7 @@ PARTS = OrderedDict([
     ('branches (residual blocks)', re.compile(r'^(backbone\.)?stage\d\.\d+\.branches\.')),
     ('fusion (exchange units)', re.compile(r'^(backbone\.)?stage\d\.\d+\.fuse_layers\.')),
     ('neck', re.compile(r'^neck\.')),
-    ('head', re.compile(r'^head\.')),
+    ('head', re.compile(r'^(decode_)?head\.')),  # a pose head, or a segmentor's
 ])
 
 

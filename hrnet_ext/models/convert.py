@@ -21,14 +21,21 @@ Everything else must match the reference model exactly: the same key set and eve
 A missing ``num_batches_tracked`` counter (checkpoints saved by PyTorch < 0.4.1) is filled
 with 0, and reported; any other difference raises :class:`CheckpointMismatchError` listing
 all of them.
+
+One exception makes one backbone checkpoint serve pose and dense tasks alike: the fusion rows
+``fuse_layers.<i > 0>`` of a module whose row 0 is in the checkpoint. A pose network's last
+module computes only its highest-resolution output, a segmentation (HRNetV2) backbone every
+output: rows the source has and the target does not compute are dropped (listed in
+``dropped``), rows the target computes and the source lacks keep the target's initialisation
+(listed in ``initialised``). Whole modules missing are still an error.
 """
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
 
-from hrnet_ext.utils.checkpoint import load_checkpoint_file, load_from_http_safe
+from hrnet_ext.utils.safe_load import load_checkpoint_file, load_from_http_safe
 
 SOURCE_FORMATS = ('mmpose', 'official-pose', 'imagenet-cls', 'backbone')
 
@@ -36,8 +43,8 @@ SOURCE_FORMATS = ('mmpose', 'official-pose', 'imagenet-cls', 'backbone')
 # timm use the same names). Its ``final_layer`` is a Sequential (``final_layer.0.weight``),
 # unlike the pose head's single conv (``final_layer.weight``).
 _CLS_HEAD = re.compile(r'^(incre_modules|downsamp_modules|classifier)\.|^final_layer\.\d+\.')
-# Fusion rows of the last module that compute the lower-resolution outputs.
-_FUSE_ROW = re.compile(r'^(?:backbone\.)?stage\d+\.\d+\.fuse_layers\.[1-9]\d*\.')
+# Fusion rows of a module that compute its lower-resolution outputs (group 1: the module).
+_FUSE_ROW = re.compile(r'^((?:backbone\.)?stage\d+\.\d+\.)fuse_layers\.[1-9]\d*\.')
 
 Shapes = Mapping[str, Union[Tensor, torch.Size, Tuple[int, ...]]]
 
@@ -81,7 +88,7 @@ def unwrap_state_dict(checkpoint: Mapping[str, Any]) -> Dict[str, Tensor]:
 def load_state_dict_file(path: str) -> Dict[str, Tensor]:
     """The state dict of a local file or ``http(s)://`` URL, through the safe loader.
 
-    Pickled objects outside an allowlist are refused (see :mod:`hrnet_ext.utils.checkpoint`);
+    Pickled objects outside an allowlist are refused (see :mod:`hrnet_ext.utils.safe_load`);
     a URL is downloaded once into the torch hub cache.
     """
     if path.startswith(('http://', 'https://')):
@@ -105,7 +112,8 @@ def convert_state_dict(state_dict: Mapping[str, Tensor],
                        reference: Shapes,
                        source_format: Optional[str] = None,
                        backbone_only: bool = False) -> Tuple[Dict[str, Tensor], Dict[str, Any]]:
-    """Rename a state dict to the estimator layout and check it against ``reference``.
+    """Rename a state dict to the estimator layout (:func:`rename_state_dict`), then check it
+    against ``reference`` (:func:`verify_state_dict`).
 
     Args:
         state_dict: Tensors in one of :data:`SOURCE_FORMATS`.
@@ -117,8 +125,10 @@ def convert_state_dict(state_dict: Mapping[str, Tensor],
 
     Returns:
         The converted tensors, and a report: ``source_format``, ``dropped`` (source keys left
-        out on purpose), ``filled`` (``num_batches_tracked`` counters set to 0) and
-        ``head_loaded`` (whether head weights are among the converted ones).
+        out on purpose), ``filled`` (``num_batches_tracked`` counters set to 0),
+        ``head_loaded`` (whether head weights are among the converted ones), ``num_keys`` and
+        ``initialised`` (reference keys the source has no value for: fusion rows of outputs
+        the source network did not compute; the caller keeps its own values).
 
     Raises:
         CheckpointMismatchError: keys missing, unexpected or of another shape. A source
@@ -128,14 +138,31 @@ def convert_state_dict(state_dict: Mapping[str, Tensor],
     fmt = source_format or detect_format(state_dict)
     if fmt not in SOURCE_FORMATS:
         raise ValueError(f'source_format must be one of {SOURCE_FORMATS}, got {fmt!r}')
-    shapes = {k: tuple(v.shape if isinstance(v, Tensor) else v) for k, v in reference.items()}
+    converted, dropped = rename_state_dict(state_dict, fmt, reference, backbone_only)
+    filled, head_loaded, initialised = verify_state_dict(converted, reference, fmt,
+                                                         backbone_only)
+    report = dict(source_format=fmt, dropped=dropped, filled=filled, head_loaded=head_loaded,
+                  num_keys=len(converted), initialised=initialised)
+    return converted, report
+
+
+def rename_state_dict(state_dict: Mapping[str, Tensor], source_format: str,
+                      reference: Shapes,
+                      backbone_only: bool = False) -> Tuple[Dict[str, Tensor], List[str]]:
+    """The tensors under the estimator layout's names, and the source keys left out.
+
+    Left out on purpose: an ImageNet file's classification head, the fusion rows that
+    ``reference`` does not compute (the lower-resolution outputs of the last module of an
+    ImageNet or segmentation backbone, loaded into a pose backbone); with ``backbone_only``,
+    everything outside ``backbone.*``.
+    """
     converted: Dict[str, Tensor] = {}
     dropped: List[str] = []
     for key, value in state_dict.items():
-        if fmt == 'imagenet-cls' and _CLS_HEAD.match(key):
+        if source_format == 'imagenet-cls' and _CLS_HEAD.match(key):
             dropped.append(key)
             continue
-        if fmt == 'mmpose':
+        if source_format == 'mmpose':
             new_key = key
         elif key.startswith('final_layer.'):
             new_key = 'head.' + key
@@ -144,30 +171,62 @@ def convert_state_dict(state_dict: Mapping[str, Tensor],
         if backbone_only and not new_key.startswith('backbone.'):
             dropped.append(key)
             continue
-        if fmt == 'imagenet-cls' and new_key not in shapes and _FUSE_ROW.match(key):
+        if new_key not in reference and _FUSE_ROW.match(key):  # outputs the target leaves out
             dropped.append(key)
             continue
         converted[new_key] = value
+    return converted, dropped
 
+
+def verify_state_dict(converted: Dict[str, Tensor], reference: Shapes,
+                      source_format: str = 'mmpose',
+                      backbone_only: bool = False) -> Tuple[List[str], bool, List[str]]:
+    """Check renamed tensors against ``reference`` key by key and shape by shape.
+
+    The expected keys are the reference's, without ``head.*`` when the converted tensors
+    have no head (or with ``backbone_only``). A missing ``num_batches_tracked`` counter
+    (PyTorch < 0.4.1) is added to ``converted`` as 0. The lower-resolution fusion rows of a
+    module whose row 0 the source has may be missing (a pose checkpoint for a segmentation
+    backbone): they are returned, not raised.
+
+    Returns:
+        The filled counters, whether head weights are among the converted ones, and the
+        reference keys of fusion rows the source lacks (the caller initialises them).
+
+    Raises:
+        CheckpointMismatchError: listing every missing, unexpected and mis-shaped key.
+    """
+    shapes = {k: tuple(v.shape if isinstance(v, Tensor) else v) for k, v in reference.items()}
     head_loaded = any(k.startswith('head.') for k in converted)
     expected = {k: s for k, s in shapes.items() if head_loaded or not k.startswith('head.')}
     if backbone_only:
         expected = {k: s for k, s in expected.items() if k.startswith('backbone.')}
+    from_source = set(converted)  # before the counters are filled: those prove nothing
     filled = []
     for key in sorted(set(expected) - set(converted)):
         if key.endswith('.num_batches_tracked'):
             converted[key] = torch.tensor(0, dtype=torch.long)
             filled.append(key)
-    missing = sorted(set(expected) - set(converted))
+    initialised = sorted(k for k in set(expected) - set(converted)
+                         if _only_row_missing(k, from_source))
+    missing = sorted(set(expected) - set(converted) - set(initialised))
     unexpected = sorted(set(converted) - set(expected))
     mismatched = [f'{k}: {tuple(converted[k].shape)} vs {expected[k]}'
                   for k in sorted(set(expected) & set(converted))
                   if tuple(converted[k].shape) != expected[k]]
     if missing or unexpected or mismatched:
-        raise CheckpointMismatchError(fmt, missing, unexpected, mismatched)
-    report = dict(source_format=fmt, dropped=dropped, filled=filled, head_loaded=head_loaded,
-                  num_keys=len(converted))
-    return converted, report
+        raise CheckpointMismatchError(source_format, missing, unexpected, mismatched)
+    return filled, head_loaded, initialised
+
+
+def _only_row_missing(key: str, source_keys: AbstractSet[str]) -> bool:
+    """Whether ``key`` is a lower-resolution fusion row of a module whose row 0 the source
+    has: an output that a pose network's last module does not compute."""
+    row = _FUSE_ROW.match(key)
+    if row is None:
+        return False
+    first_row = row.group(1) + 'fuse_layers.0.'
+    return any(k.startswith(first_row) for k in source_keys)
 
 
 def strip_prefix(state_dict: Mapping[str, Tensor], prefix: str) -> Dict[str, Tensor]:

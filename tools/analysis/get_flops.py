@@ -4,9 +4,9 @@
     python tools/analysis/get_flops.py --arch w32 [--num-keypoints 17] [--shape 256 192]
 
 The model of a config is built as the config says (``model``); its input size is the codec's
-``input_size`` unless ``--shape`` is given. ``--arch`` counts our HRNet variant with the paper's
-1x1 heatmap head instead. Counting runs on the ``meta`` device (shapes only), so any model and
-size takes about a second. The report gives:
+``input_size`` (a segmentation config: its ``crop_size``) unless ``--shape`` is given.
+``--arch`` counts our HRNet variant with the paper's 1x1 heatmap head instead. Counting runs
+on the ``meta`` device (shapes only), so any model and size takes about a second. The report gives:
 
 * parameters (total and trainable);
 * multiply-adds of the Conv2d / ConvTranspose2d / Linear layers (biases, normalisation,
@@ -24,6 +24,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
+from hrnet_ext.engine.cli import ToolArgumentParser, run_tool
 from hrnet_ext.models.complexity import (
     GIGA,
     PAPER_GIGA,
@@ -36,7 +37,7 @@ from hrnet_ext.models.complexity import (
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = ToolArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', nargs='?', help='config file (its `model` is counted)')
     parser.add_argument('--arch', help='count hrnet_ext.HRNet(arch=ARCH) + 1x1 heatmap head')
     parser.add_argument('--num-keypoints', type=int, default=17,
@@ -54,39 +55,31 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def build_from_config(path: str) -> Tuple[nn.Module, Optional[Tuple[int, int]], str]:
     """The config's model, its codec input size (H, W) if any, and a description."""
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
-    cfg = Config.fromfile(path)
+
+    from hrnet_ext.apis import load_model_config
+    cfg = load_model_config(path)  # the head's size from the data set, where not set
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     model = MODELS.build(cfg.model)
     codec = cfg.get('codec') or cfg.model.get('head', {}).get('decoder')
     if isinstance(codec, (list, tuple)):
         codec = codec[0]
     shape = tuple(codec['input_size'][::-1]) if codec and 'input_size' in codec else None
-    parts = [cfg.model.get(k, {}).get('type') for k in ('backbone', 'neck', 'head')]
+    if shape is None and cfg.get('crop_size'):  # a segmentation config: its training crop
+        shape = tuple(cfg.crop_size)
+    parts = [cfg.model.get(k, {}).get('type')
+             for k in ('backbone', 'neck', 'head', 'decode_head')]
     what = f"{cfg.model['type']} ({' + '.join(p for p in parts if p)})"
     return model, shape, what
 
 
-class _BackboneHead(nn.Module):
-    """Backbone then head, named as in an estimator (``backbone.*``, ``head.*``)."""
-
-    def __init__(self, backbone: nn.Module, head: nn.Module) -> None:
-        super().__init__()
-        self.backbone, self.head = backbone, head
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(x))
-
-
 def build_from_arch(arch: str, num_keypoints: int) -> Tuple[nn.Module, str]:
     """Our backbone, followed by the paper's head when ``num_keypoints`` > 0."""
-    from hrnet_ext.models import HRNet, HRNetHeatmapHead
-    backbone = HRNet(arch=arch)
+    from hrnet_ext.models import HeatmapNet, HRNet
     if not num_keypoints:
-        return backbone, f'hrnet_ext.HRNet({arch!r})'
-    model = _BackboneHead(backbone, HRNetHeatmapHead(backbone.out_channels[0], num_keypoints))
+        return HRNet(arch=arch), f'hrnet_ext.HRNet({arch!r})'
+    model = HeatmapNet.from_arch(arch, num_keypoints)
     return model, f'hrnet_ext.HRNet({arch!r}) + hrnet_ext.HRNetHeatmapHead(K={num_keypoints})'
 
 
@@ -102,7 +95,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     params = count_parameters(model)
     model = to_meta(model).eval()
     x = torch.empty(1, 3, *shape, device='meta')
-    if hasattr(model, 'extract_feat'):  # an MMPose estimator: backbone (+ neck) + head
+    if hasattr(model, 'extract_feat'):  # an estimator / segmentor: backbone (+ neck) + head
         def run():
             return model(x, None, mode='tensor')
     else:
@@ -133,4 +126,4 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -1,13 +1,14 @@
 """HRNet backbone (Sun et al., CVPR 2019): named variants, MMPose's switches and key names."""
 import copy
 import os.path as osp
+import re
 from types import MappingProxyType
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from mmcv.cnn import build_conv_layer, build_norm_layer
 from mmengine.logging import print_log
-from mmengine.model import BaseModule, constant_init
+from mmengine.model import BaseModule, constant_init, initialize
 from mmpose.models.backbones.resnet import BasicBlock, Bottleneck, get_expansion
 from mmpose.utils.typing import OptConfigType, OptMultiConfig
 from torch import Tensor, nn
@@ -17,9 +18,13 @@ from hrnet_ext.registry import MODELS
 from hrnet_ext.utils.arguments import check_arguments, nearest, unknown_key_message
 
 from ..convert import convert_state_dict, load_state_dict_file, strip_prefix
+from ..norm_cfg import norm_cfg_or_bn
 from .hr_module import DEFAULT_FUSION, HRModule, get_block, make_res_layer
 
 STEM_CHANNELS = 64
+#: normal(std 0.001) convolutions, norms at 1: the official release's initialisation
+DEFAULT_INIT = (dict(type='Normal', std=0.001, layer=['Conv2d']),
+                dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm']))
 STAGE_KEYS = ('num_modules', 'num_branches', 'block', 'num_blocks', 'num_channels',
               'multiscale_output', 'fuse_method')
 
@@ -73,7 +78,9 @@ class HRNet(BaseModule):
 
     Args:
         arch: Named variant from :data:`ARCH_SETTINGS`: ``w18_small``, ``w18_small_v2``,
-            ``w18``, ``w30``, ``w32``, ``w40``, ``w44``, ``w48``, ``w64``.
+            ``w18``, ``w30``, ``w32``, ``w40``, ``w44``, ``w48``, ``w64``. A mapping here is
+            taken as ``extra``, so that code written for MMPose's ``HRNet(extra,
+            in_channels=3, ...)`` runs unchanged (the other arguments then by name).
         extra: Override in MMPose's schema, merged over ``arch`` stage by stage: keys
             ``stage1`` .. ``stage4`` (each with ``num_modules``, ``num_branches``, ``block``,
             ``num_blocks``, ``num_channels``; ``stage4`` also ``multiscale_output``), and
@@ -98,8 +105,10 @@ class HRNet(BaseModule):
         init_cfg: MMEngine initialisation config. Default: normal(std 0.001) convolutions,
             norms at 1. ``dict(type='Pretrained', checkpoint=PATH)`` loads any of the layouts
             of :mod:`hrnet_ext.models.convert` (MMPose or official pose checkpoints, ImageNet
-            classification files) through the safe loader, checking every key and shape;
-            an optional ``prefix`` selects a sub-dict first.
+            classification files, segmentation checkpoints) through the safe loader, checking
+            every key and shape; an optional ``prefix`` selects a sub-dict first. With
+            ``multiscale_output`` a pose checkpoint loads too: the fusion rows of the
+            lower-resolution outputs, which it lacks, get the default initialisation (logged).
 
     Example:
         >>> import torch
@@ -112,7 +121,7 @@ class HRNet(BaseModule):
     """
 
     def __init__(self,
-                 arch: str = 'w32',
+                 arch: Union[str, Mapping] = 'w32',
                  extra: OptConfigType = None,
                  in_channels: int = 3,
                  multiscale_output: Optional[bool] = None,
@@ -124,10 +133,14 @@ class HRNet(BaseModule):
                  zero_init_residual: bool = False,
                  frozen_stages: int = -1,
                  init_cfg: OptMultiConfig = None) -> None:
-        if init_cfg is None:
-            init_cfg = [dict(type='Normal', std=0.001, layer=['Conv2d']),
-                        dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])]
+        if init_cfg is None:  # a list: MMEngine's initialize() takes a dict or a list
+            init_cfg = copy.deepcopy(list(DEFAULT_INIT))
         super().__init__(init_cfg=init_cfg)
+        if isinstance(arch, Mapping):  # MMPose's signature: HRNet(extra, in_channels=3, ...)
+            if extra is not None:
+                raise TypeError('HRNet: the first argument is a mapping (MMPose\'s `extra`), so '
+                                'give the others by name: HRNet(extra, in_channels=3, ...)')
+            arch, extra = 'w32', arch  # a complete MMPose `extra` replaces every stage of w32
         self.arch = arch
         self.extra = self._merge_settings(get_arch_settings(arch), extra)
         if multiscale_output is None:
@@ -135,7 +148,7 @@ class HRNet(BaseModule):
         if not -1 <= frozen_stages <= 4:
             raise ValueError(f'frozen_stages must be in [-1, 4], got {frozen_stages}')
         self.multiscale_output = multiscale_output
-        self.norm_cfg = copy.deepcopy(norm_cfg) if norm_cfg else dict(type='BN')
+        self.norm_cfg = norm_cfg_or_bn(norm_cfg)
         self.norm_eval = norm_eval
         self.frozen_stages = frozen_stages
         self.zero_init_residual = zero_init_residual
@@ -179,6 +192,10 @@ class HRNet(BaseModule):
                 channels = modules[-1].out_channels
             self.add_module(f'stage{s}', nn.Sequential(*modules))
 
+        # Interpolating fusions resize odd-sized terms; nearest ones need exact halving.
+        self.accepts_any_size = all(
+            getattr(m.fuse_layers, 'accepts_any_size', False)
+            for s in (2, 3, 4) for m in getattr(self, f'stage{s}'))
         self.out_channels: List[int] = list(channels)
         self.out_strides: List[int] = [4 * 2**b for b in range(len(channels))]
         self._freeze_stages()
@@ -252,15 +269,18 @@ class HRNet(BaseModule):
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Args:
             x: Images (N, in_channels, H, W), H and W multiples of 32 for the 4-branch
-                variants (the fusion upsamples by fixed factors).
+                variants with the paper's nearest upsampling (the fusion upsamples by fixed
+                factors); any size with ``extra['upsample']`` bilinear (HRNetV2 for
+                segmentation, :attr:`accepts_any_size`).
 
         Returns:
             ``len(out_channels)`` tensors, output ``b`` of shape
             (N, out_channels[b], H / out_strides[b], W / out_strides[b]).
         """
         stride = 2**(len(self.stage4[-1].branches) + 1)
-        if not torch.jit.is_tracing() and not torch.compiler.is_compiling() and (
-                x.shape[-2] % stride or x.shape[-1] % stride):
+        check = not (self.accepts_any_size or torch.jit.is_tracing()
+                     or torch.compiler.is_compiling())
+        if check and (x.shape[-2] % stride or x.shape[-1] % stride):
             raise ValueError(f'HRNet needs an input height and width divisible by {stride}, '
                              f'got {tuple(x.shape[-2:])}')
         x = self.relu(self.norm1(self.conv1(x)))  # (N, 64, H/2, W/2)
@@ -328,8 +348,17 @@ class HRNet(BaseModule):
             state = strip_prefix(state, prefix)
         reference = {'backbone.' + k: v for k, v in self.state_dict().items()}
         converted, report = convert_state_dict(state, reference, backbone_only=True)
-        self.load_state_dict(strip_prefix(converted, 'backbone.'), strict=True)
+        fresh = sorted(strip_prefix(dict.fromkeys(report['initialised']), 'backbone.'))
+        result = self.load_state_dict(strip_prefix(converted, 'backbone.'), strict=not fresh)
+        assert sorted(result.missing_keys) == fresh and not result.unexpected_keys
+        # Fusion rows a pose checkpoint has no values for (its last module computes one
+        # output): the default initialisation, as training from scratch would give them.
+        rows = sorted({re.match(r'.*\.fuse_layers\.\d+', k).group(0) for k in fresh})
+        for row in rows:
+            initialize(self.get_submodule(row), copy.deepcopy(list(DEFAULT_INIT)))
         print_log(f'HRNet: loaded {report["num_keys"]} tensors from {osp.basename(checkpoint)} '
                   f'({report["source_format"]} layout; {len(report["dropped"])} keys left out, '
-                  f'{len(report["filled"])} counters filled)', logger='current')
+                  f'{len(report["filled"])} counters filled' +
+                  (f'; fusion rows the checkpoint lacks, initialised: {", ".join(rows)}'
+                   if rows else '') + ')', logger='current')
         return report
