@@ -62,6 +62,7 @@ trap 'rc=$?; [ $rc -ne 0 ] && printf "\n[install] FAILED at step \"%s\" (exit %d
 step "environment"
 SUPPORTED_PY='import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)'
 ENV_DIR="${HRNET_ENV:-${VIRTUAL_ENV:-$REPO/.venv}}"
+case "$ENV_DIR" in /*) ;; *) ENV_DIR="$PWD/$ENV_DIR" ;; esac  # the builds below cd elsewhere
 if [ ! -x "$ENV_DIR/bin/python" ]; then
   PY="${HRNET_PYTHON:-python3}"
   command -v "$PY" >/dev/null || fail "no '$PY' on PATH; set HRNET_PYTHON to a Python 3.10-3.13 interpreter (pyenv: also PYENV_VERSION=3.13.0)"
