@@ -5,6 +5,7 @@
 #   bash tools/install.sh --tests    # + test tools and every optional extra
 #   bash tools/install.sh --onnx     # + ONNX export / ONNX Runtime
 #   bash tools/install.sh --seg      # + segmentation: MMSegmentation 1.2.2 (configs/seg/)
+#   bash tools/install.sh --openvino # + CPU deployment: OpenVINO and NNCF (int8), with --onnx
 #
 # Two stacks are tested (README, "Tested matrix"); the interpreter picks the row:
 #   tested   Python 3.10-3.12: numpy 1.26, torch 2.14.1 (requirements/constraints-tested.txt)
@@ -35,18 +36,24 @@ MMSEG_VERSION=1.2.2
 WITH_TESTS=0
 WITH_ONNX=0
 WITH_SEG=0
+WITH_OPENVINO=0
 for arg in "$@"; do
   case "$arg" in
     --tests) WITH_TESTS=1 ;;
     --onnx) WITH_ONNX=1 ;;
     --seg) WITH_SEG=1 ;;
+    --openvino) WITH_OPENVINO=1 ;;
     -h|--help) sed -n '2,/^# It is idempotent/p' "$0"; exit 0 ;;
-    *) echo "install.sh: unknown argument '$arg' (use --tests, --onnx, --seg or --help)" >&2; exit 2 ;;
+    *) echo "install.sh: unknown argument '$arg' (use --tests, --onnx, --seg, --openvino or --help)" >&2; exit 2 ;;
   esac
 done
 if [ "$WITH_TESTS" = 1 ]; then  # the tests cover every optional extra
   WITH_ONNX=1
   WITH_SEG=1
+  WITH_OPENVINO=1
+fi
+if [ "$WITH_OPENVINO" = 1 ]; then  # the models reach OpenVINO as ONNX files
+  WITH_ONNX=1
 fi
 
 T0=$SECONDS
@@ -93,15 +100,17 @@ echo "  python: $("$PYBIN" -V 2>&1) in $ENV_DIR; stack: $STACK ($(basename "$CON
 STAMP="$ENV_DIR/.hrnet_ext_install"
 want_stamp() {
   cat "$REPO"/requirements/*.txt "$REPO/setup.py" "$REPO/tools/install.sh" | sha256sum | cut -c1-16
-  echo "stack=$STACK tests=$WITH_TESTS onnx=$WITH_ONNX seg=$WITH_SEG"
+  echo "stack=$STACK tests=$WITH_TESTS onnx=$WITH_ONNX seg=$WITH_SEG openvino=$WITH_OPENVINO"
 }
 stack_ok() {
-  "$PYBIN" - "$WITH_SEG" <<'PY' 2>/dev/null
+  "$PYBIN" - "$WITH_SEG" "$WITH_OPENVINO" <<'PY' 2>/dev/null
 import sys
 import hrnet_ext, mmpose.models, mmdet.models  # noqa: F401
 from mmcv.ops import nms  # noqa: F401
 if sys.argv[1] == '1':
     import hrnet_ext.segmentation, mmseg.apis  # noqa: F401
+if sys.argv[2] == '1':
+    import openvino, nncf  # noqa: F401
 PY
 }
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(want_stamp)" ] && stack_ok; then
@@ -266,18 +275,24 @@ if [ "$WITH_SEG" = 1 ]; then
   "${PIP[@]}" install -q --no-deps "mmsegmentation==$MMSEG_VERSION" || fail "could not install mmsegmentation"
   "${PIP[@]}" install -q -r "$REPO/requirements/seg.txt" || fail "could not install requirements/seg.txt"
 fi
+if [ "$WITH_OPENVINO" = 1 ]; then
+  step "CPU deployment: OpenVINO and NNCF"
+  "${PIP[@]}" install -q -r "$REPO/requirements/openvino.txt" || fail "could not install requirements/openvino.txt"
+fi
 
 step "hrnet_ext (editable)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$REPO" || fail "could not install hrnet_ext in editable mode"
 
 step "check"
-"$PYBIN" - "$WITH_SEG" <<'PY' || fail "the stack does not import; the message above says why"
+"$PYBIN" - "$WITH_SEG" "$WITH_OPENVINO" <<'PY' || fail "the stack does not import; the message above says why"
 import sys
 import hrnet_ext, mmpose.models, mmdet.models  # noqa: F401
 from mmcv.ops import nms  # noqa: F401
 from hrnet_ext.utils.stack_check import stack_report
 if sys.argv[1] == '1':
     import hrnet_ext.segmentation, mmseg.apis  # noqa: F401
+if sys.argv[2] == '1':
+    import openvino, nncf  # noqa: F401
 print('  ok: ' + stack_report())
 PY
 want_stamp > "$STAMP"
