@@ -9,8 +9,8 @@ numpy 2 in MMPose's code, which we do not edit:
   whenever a copy is needed (keypoints given as lists or tensors): the keypoints are made
   ndarrays first, so no copy is needed;
 * the OpenCV backend's ``draw_circles`` calls ``int(radius)`` on the 1-element array the
-  keypoint drawing passes, an error since numpy 2.5 (a deprecation since 1.25): the radius
-  is made a number first.
+  keypoint drawing passes, an error in numpy 2.4.6 and 2.5.5 (a deprecation since 1.25):
+  the radius is made a number first.
 
 Both are no-ops under numpy 1, so the pictures are the same on either stack.
 """
