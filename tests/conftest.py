@@ -16,7 +16,7 @@ from typing import Callable, Dict, Optional, Tuple
 import numpy as np
 import pytest
 from config_nodes import dicts_in
-from helpers import CONFIGS, TEST_DATA, TINY_CONFIG, mmpose_extra
+from helpers import CONFIGS, REPO, TEST_DATA, TINY_CONFIG, launcher_env, mmpose_extra
 from task_samples import TASK_ROOT_ENV, lay_out
 
 # Set before torch loads OpenMP. With the default (spinning) wait policy, torch on 2 cores
@@ -181,6 +181,24 @@ def tiny_checkpoint(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp('tiny') / 'tiny_random.pth'
     torch.save(dict(state_dict=model.state_dict()), path)
     return str(path)
+
+
+@pytest.fixture(scope='session')
+def trained_sample(tmp_path_factory) -> Dict[str, str]:
+    """configs/sample's HRNet trained by ``tools/train.py`` on the bundled COCO sample: the
+    config's full schedule (450 iterations, about 1.5 minutes on one thread), validated once at
+    the end. ``{'checkpoint': path, 'log': the tool's output}``; trained once per session, for
+    the learning test and the deployment tests that need trained weights (int8, the gate)."""
+    import subprocess
+    import sys
+    work = tmp_path_factory.mktemp('trained_sample')
+    cmd = [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir', str(work),
+           '--cfg-options', 'train_cfg.val_interval=450', 'default_hooks.checkpoint.interval=450']
+    result = subprocess.run(cmd, cwd=REPO, env=launcher_env(), capture_output=True, text=True,
+                            timeout=1200)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    return dict(checkpoint=str(work / 'epoch_450.pth'), log=log)
 
 
 @pytest.fixture(scope='session')

@@ -1,7 +1,8 @@
 """Pose on an image, a folder of images or a video: pictures with the skeleton, and JSON.
 
     python tools/demo.py INPUT CONFIG CHECKPOINT [--out-dir work_dirs/demo] [--device cpu]
-    python tools/demo.py INPUT CONFIG --onnx model.onnx         # ONNX Runtime (export_onnx.py)
+    python tools/demo.py INPUT CONFIG CHECKPOINT --backend openvino --precision int8
+    python tools/demo.py INPUT CONFIG --backend onnxruntime --model model.onnx
 
 INPUT is an image, a folder (its images, sorted) or a video. For each image it writes
 ``<out-dir>/<name>.jpg`` (skeleton drawn) and ``<out-dir>/<name>.json``; for a video,
@@ -12,8 +13,14 @@ in image pixels. Folders and videos show a progress bar.
 People come from ``--det-model``: ``whole_image`` (default: the image is one person), an
 MMDetection config with ``--det-weights`` (boxes of the category MMPose chooses for the
 config's data set, 0 = person for COCO/MPII/AIC, unless ``--det-cat-ids``), or
-``--bboxes x1 y1 x2 y2 ...`` for every image. The network runs in PyTorch or, with
-``--onnx``, in ONNX Runtime with the same pipeline, flip test and decoding.
+``--bboxes x1 y1 x2 y2 ...`` for every image.
+
+The network runs in ``--backend`` pytorch (default), onnxruntime or openvino, in
+``--precision`` fp32 (default), bf16 (pytorch: compiled, openvino) or int8 (onnxruntime,
+openvino), always with the config's pipeline, flip test and decoding. A deployment backend runs
+``--model`` (a file from tools/deploy/export.py) or, given a CHECKPOINT, exports it first into
+``<out-dir>/model/``: int8 through tools/deploy/export.py's quantization and accuracy gate,
+calibrated on the config's val set or ``--calib-data`` (docs/deploy.md).
 """
 import argparse
 import json
@@ -36,8 +43,14 @@ def parse_args(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split('\n\n', 1)[1])
     parser.add_argument('input', help='image, folder of images, or video')
     parser.add_argument('config')
-    parser.add_argument('checkpoint', nargs='?', help='PyTorch weights (not with --onnx)')
-    parser.add_argument('--onnx', help='run this exported network in ONNX Runtime instead')
+    parser.add_argument('checkpoint', nargs='?', help='PyTorch weights')
+    parser.add_argument('--backend', default='pytorch',
+                        choices=('pytorch', 'onnxruntime', 'openvino'))
+    parser.add_argument('--precision', default='fp32', choices=('fp32', 'bf16', 'int8'))
+    parser.add_argument('--model', help='an exported model for --backend onnxruntime/openvino')
+    parser.add_argument('--onnx', help='the same as --backend onnxruntime --model ONNX')
+    parser.add_argument('--calib-data', nargs=2, metavar=('DATA_ROOT', 'ANN_FILE'),
+                        help="int8 export's calibration set (default: the config's val set)")
     parser.add_argument('--out-dir', default=osp.join('work_dirs', 'demo'))
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
     parser.add_argument('--det-model', default='whole_image',
@@ -54,8 +67,21 @@ def parse_args(argv=None):
     parser.add_argument('--thickness', type=int, default=2)
     parser.add_argument('--no-progress', action='store_true')
     args = parser.parse_args(argv)
-    if (args.checkpoint is None) == (args.onnx is None):
-        parser.error('give a CHECKPOINT or --onnx, one of them')
+    if args.onnx:
+        if args.model or args.backend not in ('pytorch', 'onnxruntime'):
+            parser.error('--onnx is --backend onnxruntime --model ONNX; give one of the two')
+        args.backend, args.model = 'onnxruntime', args.onnx
+    if args.backend == 'pytorch':
+        if args.checkpoint is None or args.model:
+            parser.error('--backend pytorch runs a CHECKPOINT (not --model)')
+    elif (args.checkpoint is None) == (args.model is None):
+        parser.error(f'--backend {args.backend} runs --model FILE, or exports a CHECKPOINT '
+                     'first: give one of the two')
+    from hrnet_ext.deploy.topdown_model import check_backend_precision
+    try:
+        check_backend_precision(args.backend, args.precision)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.bboxes is not None and len(args.bboxes) % 4:
         parser.error('--bboxes takes 4 numbers per box')
     return args
@@ -139,6 +165,56 @@ def nothing_drawn(people_seen: int, best_kpt: Optional[float], boxes_of: PersonB
     return None
 
 
+def load_model(args):
+    """The estimator of ``--backend``/``--precision``: PyTorch, or an exported model (given,
+    or exported from the checkpoint into ``<out-dir>/model/``)."""
+    from hrnet_ext.apis import init_model
+    if args.backend == 'pytorch':
+        model = init_model(args.config, args.checkpoint, device=args.device)
+        if args.precision == 'fp32':
+            return model
+        from hrnet_ext.deploy import DeployedTopdownModel, TorchSession
+        return DeployedTopdownModel(model.cfg, TorchSession(model, args.precision))
+    from hrnet_ext.deploy import load_deployed_model
+    if args.backend == 'openvino':
+        from hrnet_ext.deploy.openvino_runtime import import_openvino
+        try:
+            import_openvino()
+        except ImportError as exc:
+            raise ToolError(str(exc)) from None
+    path = args.model
+    if path is None:
+        path = export_for_demo(args)
+    elif not osp.isfile(path):
+        raise ToolError(f'no such model file: {path}.')
+    return load_deployed_model(args.config, path, args.backend, args.precision, args.device)
+
+
+def export_for_demo(args) -> str:
+    """Export (and for int8 quantize and gate) the checkpoint; reuse a newer export."""
+    from hrnet_ext.deploy.exporter import export_and_check, model_file_of
+    out_dir = osp.join(args.out_dir, 'model')
+    name = osp.splitext(osp.basename(args.checkpoint))[0]
+    path = model_file_of(out_dir, name, args.backend, args.precision)
+    if osp.isfile(path) and osp.getmtime(path) > osp.getmtime(args.checkpoint):
+        print(f'[demo] using {path} (exported before; delete it to export again)')
+        return path
+    if args.precision != 'int8':
+        from hrnet_ext.apis import init_model
+        from hrnet_ext.deploy import export_onnx
+        os.makedirs(out_dir, exist_ok=True)
+        export_onnx(init_model(args.config, args.checkpoint, device='cpu'), path)
+        print(f'[demo] exported {path}')
+        return path
+    files, reports, report_file = export_and_check(
+        args.config, args.checkpoint, out_dir, [(args.backend, 'int8')], args.calib_data,
+        log=lambda line: print(line.replace('[export]', '[demo]'), flush=True))
+    if (args.backend, 'int8') not in files:
+        raise ToolError(f'the int8 model failed its accuracy gate ({reports[0].line()}); see '
+                        f'{report_file}, and tools/deploy/export.py --help for what to change.')
+    return files[(args.backend, 'int8')]
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     kind, inputs = list_inputs(args.input)
@@ -147,13 +223,9 @@ def main(argv=None) -> int:
     from mmengine.utils import ProgressBar
     from mmpose.structures import merge_data_samples
 
-    from hrnet_ext.apis import inference_topdown, init_model
+    from hrnet_ext.apis import inference_topdown
     from hrnet_ext.visualization import PoseLocalVisualizer
-    if args.onnx:
-        from hrnet_ext.deploy import OnnxTopdownModel
-        model = OnnxTopdownModel(args.config, args.onnx, device=args.device)
-    else:
-        model = init_model(args.config, args.checkpoint, device=args.device)
+    model = load_model(args)
     boxes_of = PersonBoxes(args, model.cfg)
     visualizer = PoseLocalVisualizer(name='hrnet_ext_demo', radius=args.radius,
                                      line_width=args.thickness)

@@ -51,13 +51,24 @@ def default_det_cat_ids(config: Union[str, Config]) -> Tuple[int, ...]:
 class Pose2DInferencer(_Pose2DInferencer):
     """``mmpose.apis.Pose2DInferencer`` that honours caller boxes and picks the category.
 
-    Arguments as MMPose's. ``bboxes`` of a call: one entry per input image, each an
-    ``(n, 4)`` (``x1, y1, x2, y2``) or ``(n, 5)`` (with a score) array or list.
+    Arguments as MMPose's, and ``backend`` / ``precision``: with ``backend='openvino'`` or
+    ``'onnxruntime'``, ``weights`` is an exported model (``tools/deploy/export.py``:
+    ``.onnx``, or ``.int8.xml`` for OpenVINO int8) that runs in that backend
+    (:func:`hrnet_ext.deploy.load_deployed_model`). ``bboxes`` of a call: one entry per input
+    image, each an ``(n, 4)`` (``x1, y1, x2, y2``) or ``(n, 5)`` (with a score) array or list.
     """
+
+    def __init__(self, *args, backend: str = 'pytorch', precision: str = 'fp32',
+                 **kwargs) -> None:
+        self.backend, self.precision = backend, precision
+        super().__init__(*args, **kwargs)
 
     def _init_model(self, cfg, weights, device='cpu'):
         from ..engine.config_check import resolve_num_keypoints
         resolve_num_keypoints(cfg)  # the head's size from the metainfo, where not set
+        if self.backend != 'pytorch':
+            from ..deploy import load_deployed_model
+            return load_deployed_model(cfg, weights, self.backend, self.precision, device)
         return super()._init_model(cfg, weights, device)
 
     def _init_detector(self, det_model=None, det_weights=None, det_cat_ids=None, device=None):
@@ -92,7 +103,12 @@ class Pose2DInferencer(_Pose2DInferencer):
 class MMPoseInferencer(_MMPoseInferencer):
     """``mmpose.apis.MMPoseInferencer`` for 2D pose, built on our :class:`Pose2DInferencer`.
 
-    Same arguments and calls as MMPose's (``pose3d`` is not offered: use MMPose's class).
+    Same arguments and calls as MMPose's (``pose3d`` is not offered: use MMPose's class),
+    and ``backend`` / ``precision`` for an exported model in ``pose2d_weights``
+    (:class:`Pose2DInferencer`; docs/deploy.md)::
+
+        MMPoseInferencer(pose2d=CONFIG, pose2d_weights='w32_deploy/epoch_210.int8.xml',
+                         backend='openvino', precision='int8', det_model='whole_image')
 
     Example:
         >>> from hrnet_ext.apis import MMPoseInferencer
@@ -107,9 +123,11 @@ class MMPoseInferencer(_MMPoseInferencer):
     def __init__(self, pose2d: str, pose2d_weights: Optional[str] = None,
                  device: Optional[str] = None, scope: str = 'mmpose',
                  det_model=None, det_weights: Optional[str] = None,
-                 det_cat_ids=None, show_progress: bool = False) -> None:
+                 det_cat_ids=None, show_progress: bool = False, backend: str = 'pytorch',
+                 precision: str = 'fp32') -> None:
         # MMPose's __init__ with pose2d only, building our Pose2DInferencer
         self.visualizer = None
         self.show_progress = show_progress
         self.inferencer = Pose2DInferencer(pose2d, pose2d_weights, device, scope, det_model,
-                                           det_weights, det_cat_ids, show_progress)
+                                           det_weights, det_cat_ids, show_progress,
+                                           backend=backend, precision=precision)

@@ -1,10 +1,11 @@
 """ONNX export of a top-down estimator's network: backbone (+ neck) + head, heatmaps out.
 
 Only the network goes into the graph. Preprocessing (the config's test pipeline and
-normalisation), the flip test and decoding stay in Python (:mod:`hrnet_ext.deploy.ort`), as
-in MMPose, so that the exported file does not depend on the codec.
+normalisation), the flip test and decoding stay in Python
+(:mod:`hrnet_ext.deploy.topdown_model`), as in MMPose, so that the exported file does not
+depend on the codec.
 """
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 from mmengine.config import Config, ConfigDict
@@ -27,7 +28,7 @@ def input_size_of(cfg: Union[Config, ConfigDict]) -> Tuple[int, int]:
 
 
 def export_onnx(model: nn.Module, out_file: str, opset: int = 17,
-                batch_size: int = 1) -> str:
+                batch_size: int = 1, input_size: Optional[Tuple[int, int]] = None) -> str:
     """Write the network of ``model`` (from :func:`hrnet_ext.apis.init_model`) as ONNX.
 
     The batch dimension is dynamic (axis 0 of ``input`` and ``heatmaps``); height and width
@@ -39,12 +40,13 @@ def export_onnx(model: nn.Module, out_file: str, opset: int = 17,
         out_file: Where to write the ``.onnx`` file.
         opset: ONNX opset.
         batch_size: Batch of the dummy input used for tracing (any value works).
+        input_size: ``(w, h)``; default: the config's (``model.cfg``), which then must be set.
 
     Returns:
         ``out_file``.
     """
     import warnings
-    w, h = input_size_of(model.cfg)
+    w, h = input_size or input_size_of(model.cfg)
     net = HeatmapNet.of(model).eval()
     dummy = torch.zeros(batch_size, 3, h, w, device=next(model.parameters()).device)
     with warnings.catch_warnings():

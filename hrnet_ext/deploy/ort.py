@@ -1,21 +1,9 @@
-"""ONNX Runtime inference of an exported heatmap network, end to end.
-
-:class:`OrtSession` runs the ``.onnx`` file (heatmaps in, heatmaps out).
-:class:`OnnxTopdownModel` puts the config's preprocessing, flip test and codec around it and
-offers what :func:`mmpose.apis.inference_topdown` needs from a model (``cfg``,
-``dataset_meta``, ``test_step``), so ONNX inference takes exactly the path of the PyTorch
-model, boxes, pipeline and visualisation included::
-
-    from hrnet_ext.apis import inference_topdown
-    model = OnnxTopdownModel('configs/hrnet_w32_coco_256x192.py', 'hrnet_w32.onnx')
-    results = inference_topdown(model, 'image.jpg', bboxes=boxes_xyxy)  # PoseDataSample list
-"""
-from typing import List, Optional, Union
+"""ONNX Runtime inference of an exported heatmap network: :class:`OrtSession` runs the
+``.onnx`` file (crops in, heatmaps out); :mod:`hrnet_ext.deploy.topdown_model` puts the
+config's pipeline, flip test and decoding around it."""
+from typing import Optional
 
 import numpy as np
-import torch
-from mmengine.config import Config
-from mmengine.structures import InstanceData
 
 from .onnx_export import INPUT_NAME
 
@@ -60,70 +48,3 @@ class OrtSession:
         """``(N, 3, H, W)`` float32 normalised images -> ``(N, K, h, w)`` heatmaps."""
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)
         return self.session.run(None, {INPUT_NAME: inputs})[0]
-
-
-class OnnxTopdownModel:
-    """A top-down estimator whose network runs in ONNX Runtime.
-
-    Everything around the network comes from the config, as for the PyTorch model: the test
-    pipeline (via :func:`mmpose.apis.inference_topdown`), the data preprocessor
-    (normalisation, BGR to RGB), the flip test of ``model.test_cfg`` (heatmaps of the
-    flipped crop, flipped back with the data set's ``flip_indices``, averaged) and the
-    head's codec (``model.head.decoder``).
-
-    Args:
-        config: Config path or object (the one the network was exported from).
-        onnx_file: The exported network.
-        device: See :class:`OrtSession`.
-        flip_test: Override the config's ``model.test_cfg.flip_test``.
-    """
-
-    def __init__(self, config: Union[str, Config], onnx_file: str, device: str = 'cpu',
-                 flip_test: Optional[bool] = None) -> None:
-        from mmengine.registry import init_default_scope
-        from mmpose.apis.inference import dataset_meta_from_config
-        from mmpose.registry import KEYPOINT_CODECS, MODELS
-
-        self.cfg = Config.fromfile(config) if isinstance(config, str) else config
-        init_default_scope(self.cfg.get('default_scope', 'mmpose'))
-        self.dataset_meta = dataset_meta_from_config(self.cfg, dataset_mode='train')
-        self.data_preprocessor = MODELS.build(self.cfg.model.data_preprocessor)
-        self.codec = KEYPOINT_CODECS.build(self.cfg.model.head.decoder)
-        self.test_cfg = dict(self.cfg.model.get('test_cfg', {}))
-        if flip_test is not None:
-            self.test_cfg['flip_test'] = flip_test
-        self.session = OrtSession(onnx_file, device)
-
-    def heatmaps(self, inputs: torch.Tensor, flip_indices: List[int]) -> torch.Tensor:
-        """Heatmaps of normalised ``(N, 3, H, W)`` crops, with the flip test if configured."""
-        from mmpose.models.utils.tta import flip_heatmaps
-        heatmaps = torch.from_numpy(self.session(inputs.numpy()))  # (N, K, h, w)
-        if self.test_cfg.get('flip_test', False):
-            flipped = torch.from_numpy(self.session(inputs.flip(-1).numpy()))
-            flipped = flip_heatmaps(
-                flipped, flip_indices=flip_indices,
-                flip_mode=self.test_cfg.get('flip_mode', 'heatmap'),
-                shift_heatmap=self.test_cfg.get('shift_heatmap', False))
-            heatmaps = (heatmaps + flipped) * 0.5
-        return heatmaps
-
-    @torch.no_grad()
-    def test_step(self, batch: dict) -> list:
-        """Predict a collated batch of the test pipeline (what ``inference_topdown`` calls).
-
-        Returns the batch's ``PoseDataSample`` s with ``pred_instances`` (``keypoints`` in
-        image coordinates, ``keypoint_scores``, ``keypoints_visible``, ``bboxes``,
-        ``bbox_scores``), as ``TopdownPoseEstimator.add_pred_to_datasample`` writes them.
-        """
-        data = self.data_preprocessor(batch, training=False)
-        samples = data['data_samples']
-        heatmaps = self.heatmaps(data['inputs'], samples[0].metainfo['flip_indices'])
-        for sample, heatmap in zip(samples, heatmaps.numpy()):
-            keypoints, scores = self.codec.decode(heatmap)  # (1, K, 2) in crop pixels
-            meta = sample.metainfo
-            keypoints = (keypoints / meta['input_size'] * meta['input_scale']
-                         + meta['input_center'] - 0.5 * meta['input_scale'])
-            sample.pred_instances = InstanceData(
-                keypoints=keypoints, keypoint_scores=scores, keypoints_visible=scores,
-                bboxes=sample.gt_instances.bboxes, bbox_scores=sample.gt_instances.bbox_scores)
-        return samples

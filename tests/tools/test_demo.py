@@ -128,3 +128,18 @@ def test_arguments_are_checked(tmp_path, capsys):
         demo(tmp_path / 'missing.jpg', TINY_CONFIG, 'a.pth')
     with pytest.raises(ToolError, match='no images'):
         demo(tmp_path, TINY_CONFIG, 'a.pth')
+
+
+@pytest.mark.parametrize('args, message', [
+    (['a.pth', '--backend', 'onnxruntime', '--precision', 'bf16'],
+     'onnxruntime does not run bf16 here (pytorch: fp32/bf16, onnxruntime: fp32/int8, '
+     'openvino: fp32/bf16/int8)'),
+    (['a.pth', '--precision', 'int8'], 'pytorch does not run int8 here'),
+    (['--backend', 'openvino'], '--backend openvino runs --model FILE, or exports a CHECKPOINT'),
+    (['a.pth', '--model', 'm.onnx'], '--backend pytorch runs a CHECKPOINT (not --model)'),
+    (['--onnx', 'm.onnx', '--backend', 'openvino'], '--onnx is --backend onnxruntime --model'),
+])
+def test_backend_and_precision_are_checked(args, message, capsys):
+    with pytest.raises(SystemExit):
+        demo(COCO, TINY_CONFIG, *args)
+    assert message in capsys.readouterr().err

@@ -1,0 +1,128 @@
+"""OpenVINO inference: the top-down model equals PyTorch in fp32, bf16 runs in bf16 where the
+CPU has it, and int8 files from NNCF and ONNX Runtime's quantizer run quantized convolutions."""
+import numpy as np
+import pytest
+from helpers import TEST_DATA, TINY_CONFIG
+
+pytest.importorskip('openvino')
+pytest.importorskip('onnxruntime')
+
+COCO = TEST_DATA / 'coco'
+IMAGE = str(COCO / '000000196141.jpg')
+BOXES = np.array([[240, 100, 400, 400], [10, 20, 200, 380]], np.float32)
+
+
+def cpu_flags() -> set:
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            if line.startswith('flags'):
+                return set(line.split(':', 1)[1].split())
+    return set()
+
+
+@pytest.fixture
+def exported(tiny_exported):
+    return tiny_exported
+
+
+def test_heatmaps_match_pytorch_for_any_batch(exported, check_heatmaps):
+    from hrnet_ext.deploy import OpenVinoSession
+    model, onnx_file = exported
+    session = OpenVinoSession(onnx_file, 'fp32', threads=1)
+    check_heatmaps(model, session)
+    assert session.runtime_precision((3, 3, 128, 96)) == {'f32': 40}  # every convolution
+
+
+@pytest.mark.parametrize('flip_test', [True, False])
+def test_end_to_end_keypoints_equal_pytorch(exported, flip_test):
+    """Through ``inference_topdown``: same people, keypoints within 1e-3 image pixels."""
+    from hrnet_ext.apis import inference_topdown
+    from hrnet_ext.deploy import load_deployed_model
+    model, onnx_file = exported
+    model.test_cfg['flip_test'] = flip_test
+    ov_model = load_deployed_model(TINY_CONFIG, onnx_file, 'openvino', 'fp32', threads=1,
+                                   flip_test=flip_test)
+    try:
+        expected = inference_topdown(model, IMAGE, bboxes=BOXES)
+    finally:
+        model.test_cfg['flip_test'] = True
+    got = inference_topdown(ov_model, IMAGE, bboxes=BOXES)
+    assert len(got) == len(expected) == 2
+    for g, e in zip(got, expected):
+        assert g.pred_instances.keypoints.shape == (1, 17, 2)
+        assert np.abs(g.pred_instances.keypoints - e.pred_instances.keypoints).max() <= 1e-3
+        np.testing.assert_allclose(g.pred_instances.keypoint_scores,
+                                   e.pred_instances.keypoint_scores, atol=1e-4)
+
+
+@pytest.mark.skipif(not {'avx512_bf16', 'amx_bf16'} & cpu_flags(),
+                    reason='the CPU has no bf16 instructions: OpenVINO falls back to fp32')
+def test_bf16_hint_runs_the_convolutions_in_bf16(exported):
+    from hrnet_ext.deploy import OpenVinoSession
+    _, onnx_file = exported
+    session = OpenVinoSession(onnx_file, 'bf16', threads=1)
+    x = np.random.default_rng(0).standard_normal((2, 3, 128, 96)).astype(np.float32)
+    out = session(x)
+    assert out.dtype == np.float32 and out.shape == (2, 17, 32, 24)
+    assert session.runtime_precision(x.shape) == {'bf16': 40}
+
+
+def test_int8_models_run_quantized_convolutions(exported, tmp_path):
+    """NNCF's OpenVINO model and ONNX Runtime's QDQ file: int8 convolutions, heatmaps close
+    to fp32 on these random weights (the accuracy on trained weights: test_export_tool.py)."""
+    import onnx
+
+    from hrnet_ext.deploy import OpenVinoSession, OrtSession
+    from hrnet_ext.deploy.quantize import quantize_onnxruntime, quantize_openvino
+    _, onnx_file = exported
+    crops = np.random.default_rng(0).standard_normal((8, 3, 128, 96)).astype(np.float32)
+    xml = quantize_openvino(onnx_file, crops, str(tmp_path / 'tiny.int8.xml'))
+    qdq = quantize_onnxruntime(onnx_file, crops, str(tmp_path / 'tiny.int8.onnx'))
+    fp32 = OpenVinoSession(onnx_file, 'fp32', threads=1)(crops[:2])
+    ov_int8 = OpenVinoSession(xml, 'int8', threads=1)
+    counts = ov_int8.runtime_precision((2, 3, 128, 96))
+    assert counts.get('u8', 0) + counts.get('i8', 0) == 40, counts  # every convolution
+    ops = [n.op_type for n in onnx.load(qdq).graph.node]
+    assert ops.count('Conv') == 40 and ops.count('QuantizeLinear') >= 40
+    for got in (ov_int8(crops[:2]), OrtSession(qdq, threads=1)(crops[:2])):
+        assert got.shape == fp32.shape
+        assert np.abs(got - fp32).max() < 0.05 * np.abs(fp32).max()
+        assert not np.array_equal(got, fp32)  # it is not the fp32 network
+
+
+def test_missing_openvino_is_named_with_the_install_command(monkeypatch):
+    import builtins
+
+    from hrnet_ext.deploy.openvino_runtime import import_openvino
+    real_import = builtins.__import__
+
+    def no_openvino(name, *args, **kwargs):
+        if name == 'openvino':
+            raise ImportError('No module named openvino')
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, '__import__', no_openvino)
+    with pytest.raises(ImportError, match=r'bash tools/install.sh --openvino'):
+        import_openvino()
+
+
+@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
+def test_pytorch_session_in_the_deployed_model(exported, precision):
+    """``TorchSession`` (the demo's ``--backend pytorch --precision bf16``) in the deployed
+    model: fp32 equals the estimator; bf16 (compiled, oneDNN) leaves nearly every keypoint."""
+    from hrnet_ext.apis import inference_topdown
+    from hrnet_ext.deploy import DeployedTopdownModel, TorchSession
+    model, _ = exported
+    deployed = DeployedTopdownModel(model.cfg, TorchSession(model, precision))
+    expected = inference_topdown(model, IMAGE, bboxes=BOXES)
+    got = inference_topdown(deployed, IMAGE, bboxes=BOXES)
+    moved = np.concatenate([np.linalg.norm(g.pred_instances.keypoints
+                                           - e.pred_instances.keypoints, axis=-1).ravel()
+                            for g, e in zip(got, expected)])
+    if precision == 'fp32':
+        assert moved.max() <= 1e-3
+    else:
+        assert deployed.session._compiled is not None and deployed.session._compiled.bf16
+        # these weights are random (flat heatmaps: a joint may jump to another peak); bf16 on
+        # trained weights is measured by tools/deploy/export.py and benchmarks/bf16_accuracy.py
+        assert (moved <= 1e-3).mean() >= 0.9, moved
