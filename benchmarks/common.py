@@ -13,6 +13,8 @@ the table printer and the JSON file.
 import argparse
 import copy
 import json
+import os
+import platform
 import statistics
 import time
 from pathlib import Path
@@ -191,6 +193,26 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
     rule = '|' + '|'.join('-' * (w + 1) + (':' if a == 'r' else '-')
                           for w, a in zip(widths, align)) + '|'
     return '\n'.join([line(cells[0]), rule] + [line(row) for row in cells[1:]])
+
+
+def cpu_description() -> str:
+    """The CPU's model, its core count and the flags that decide the fast paths here
+    (``amx_bf16``, ``amx_int8``, ``avx512_bf16``, ``avx512_vnni``, ...), from /proc/cpuinfo."""
+    wanted = ('avx2', 'avx512f', 'avx512_vnni', 'avx512_bf16', 'avx512_fp16', 'amx_bf16',
+              'amx_int8', 'amx_tile')
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                if key.strip() == 'model name':
+                    model = value.strip()
+                elif key.strip() == 'flags':
+                    flags = set(value.split())
+    except OSError:
+        pass
+    have = ' '.join(f for f in wanted if f in flags) or 'none of ' + ' '.join(wanted)
+    return f'{model}, {os.cpu_count()} CPUs, flags: {have}'
 
 
 def write_json(path: Optional[str], results: Any) -> None:

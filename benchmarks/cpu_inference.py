@@ -34,6 +34,19 @@ normalised float input, no flip test, no decoding) under ``torch.inference_mode`
   difference is reported as the max heatmap difference and the mean keypoint (heatmap
   argmax) displacement in heatmap pixels.
 
+* ``ours-ov``, ``ours-ov-bf16``, ``ours-ov-int8``: the same ONNX file in OpenVINO
+  (:class:`hrnet_ext.deploy.OpenVinoSession`: static shape per batch, LATENCY hint,
+  ``INFERENCE_PRECISION_HINT`` f32 / bf16); int8 is NNCF's post-training quantization
+  (:func:`hrnet_ext.deploy.quantize_openvino`) calibrated here on 32 random crops: these
+  weights are random, so the rows measure speed only; the accuracy of int8 on trained
+  weights is ``tools/deploy/export.py``'s report (docs/deploy.md);
+* ``ours-ort-int8``: ONNX Runtime on the static QDQ int8 file
+  (:func:`hrnet_ext.deploy.quantize_onnxruntime`, same calibration crops).
+
+Ratios are given to ``mmpose`` (MMPose eager fp32) and to ``ours-ort`` (plain ONNX Runtime
+fp32). At batch 1 every variant is also timed ``--latency-calls`` times one call at a time,
+interleaved: median (p50) and 95th-percentile latency.
+
 Not in the default list: ``ours-jit`` (``compile_for_inference(backend='jit')``: TorchScript
 trace + freeze + optimize_for_inference) and ``ours-ort-spin`` (ONNX Runtime with its own
 default of spinning worker threads).
@@ -52,30 +65,34 @@ time).
 after timing (for ``ours-ort*``: ONNX Runtime's own node profile by operator type).
 ``--conv-reference`` times, after each setting, lone 3x3 convolutions of the network's own
 branch shapes (same batch, channels_last, oneDNN, fp32 and bf16), interleaved: how fast the
-convolutions that take 95 % of the time can run here at best; and once, the cores' peak
-multiply-add rate (a small C++ loop of independent AVX-512 FMA / VDPBF16PS chains, one
-thread per torch thread, built with g++ when the CPU has AVX-512 and AVX512_BF16).
+convolutions that take 95 % of the time can run here at best.
+``--peak`` measures the peak that counts for reduced precision here: one large 3x3
+convolution (batch 8, 256 channels, 64x64) in OpenVINO fp32, bf16 and int8, and a
+4096x4096x4096 bf16 matmul in torch, each printed with the oneDNN kernel that ran it
+(``brgconv_avx512_amx_*`` is AMX).
 ``--json PATH`` writes everything. ``--quick`` runs the sample HRNet at 128x96 with every
 variant but the inductor ones (minutes of compiling; name them in ``--variants`` to include them).
 """
 import argparse
+import atexit
 import copy
 import datetime
 import json
 import os
 import os.path as osp
-import platform
+import shutil
 import statistics
 import tempfile
-import warnings
 from typing import Callable, Dict, List, Optional
 
+import numpy as np
 import torch
 from torch import nn
 
 from benchmarks.common import (
     build_pair,
     comma_list,
+    cpu_description,
     forward_macs,
     interleaved_times,
     markdown_table,
@@ -86,12 +103,14 @@ from benchmarks.common import (
 from hrnet_ext.models import HeatmapNet
 
 VARIANTS = ('mmpose', 'mmpose-cl', 'ours', 'ours-fused-cl', 'ours-compiled', 'ours-ort',
-            'ours-bf16', 'ours-compiled-bf16')
+            'ours-bf16', 'ours-compiled-bf16', 'ours-ov', 'ours-ov-bf16', 'ours-ov-int8',
+            'ours-ort-int8')
+OPENVINO = ('ours-ov', 'ours-ov-bf16', 'ours-ov-int8')
 OPTIONAL = ('ours-jit', 'ours-ort-spin')
 COMPILED = ('ours-compiled', 'ours-compiled-bf16', 'ours-jit')
 FULL = ('hrnet_w32_coco_256x192.py', 'hrnet_w32_coco_384x288.py', 'hrnet_w48_coco_384x288.py')
 QUICK = dict(configs='sample/hrnet_tiny_coco-sample_128x96.py', batches='1,2', rounds=2,
-             variants=','.join(v for v in VARIANTS if v not in COMPILED))
+             latency_calls=4, variants=','.join(v for v in VARIANTS if v not in COMPILED))
 
 
 def arguments(argv=None) -> argparse.Namespace:
@@ -106,6 +125,13 @@ def arguments(argv=None) -> argparse.Namespace:
     p.add_argument('--iters', type=int, default=None,
                    help='batches per round (default: ceil(16 / batch))')
     p.add_argument('--warmup', type=int, default=1, help='untimed batches per variant')
+    p.add_argument('--latency-calls', type=int, default=40,
+                   help='batch 1: timed single calls per variant (interleaved), for the '
+                        'median and 95th-percentile latency')
+    p.add_argument('--peak', action='store_true',
+                   help="measure the machine's peak: one large convolution in OpenVINO fp32, "
+                        'bf16 and int8 (oneDNN; AMX where the CPU has it), and a large bf16 '
+                        'matmul in torch; prints the kernel each ran')
     p.add_argument('--threads', type=int, default=None, help='torch intra-op threads')
     p.add_argument('--profile', default=None,
                    help='VARIANT: torch.profiler top operators of that variant, every setting')
@@ -170,21 +196,45 @@ class OrtRunner:
         return '\n'.join(lines)
 
 
-def export_ort(model: nn.Module, h: int, w: int, threads: int,
-               spinning: bool = False) -> OrtRunner:
-    """``model``'s network in ONNX Runtime (fp32, dynamic batch, ``OrtSession``'s options)."""
-    tmp = tempfile.NamedTemporaryFile(suffix='.onnx', delete=False)
-    tmp.close()
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        torch.onnx.export(HeatmapNet.of(model).eval(), (torch.zeros(1, 3, h, w), ), tmp.name,
-                          input_names=['input'], output_names=['heatmaps'],
-                          dynamic_axes={'input': {0: 'batch'}, 'heatmaps': {0: 'batch'}},
-                          opset_version=17, do_constant_folding=True, dynamo=False)
-    with open(tmp.name, 'rb') as f:
-        onnx_bytes = f.read()
-    os.unlink(tmp.name)
-    return OrtRunner(onnx_bytes, threads, spinning)
+class SessionRunner:
+    """``x -> heatmaps`` through a numpy session (OpenVINO, ONNX Runtime on a file)."""
+
+    def __init__(self, session: Callable) -> None:
+        self.session = session
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self.session(x.numpy()))
+
+
+def export_file(model: nn.Module, h: int, w: int, folder: str) -> str:
+    """``model``'s network as ``folder/net.onnx`` (fp32, dynamic batch, opset 17)."""
+    from hrnet_ext.deploy import export_onnx
+    return export_onnx(HeatmapNet.of(model).eval(), osp.join(folder, 'net.onnx'),
+                       input_size=(w, h))
+
+
+def export_ort(onnx_file: str, threads: int, spinning: bool = False) -> OrtRunner:
+    """The ONNX file in ONNX Runtime (``OrtSession``'s options)."""
+    with open(onnx_file, 'rb') as f:
+        return OrtRunner(f.read(), threads, spinning)
+
+
+def int8_runners(variants: List[str], onnx_file: str, h: int, w: int, threads: int
+                 ) -> Dict[str, Callable]:
+    """The int8 variants: NNCF (OpenVINO) and QDQ (ONNX Runtime) files of ``onnx_file``,
+    calibrated on 32 random crops (speed only: the weights are random too)."""
+    from hrnet_ext.deploy import OpenVinoSession, OrtSession
+    from hrnet_ext.deploy.quantize import quantize_onnxruntime, quantize_openvino
+    crops = torch.randn(32, 3, h, w, generator=torch.Generator().manual_seed(2)).numpy()
+    folder = osp.dirname(onnx_file)
+    runners = {}
+    if 'ours-ov-int8' in variants:
+        xml = quantize_openvino(onnx_file, crops, osp.join(folder, 'net.int8.xml'))
+        runners['ours-ov-int8'] = SessionRunner(OpenVinoSession(xml, 'int8', threads))
+    if 'ours-ort-int8' in variants:
+        qdq = quantize_onnxruntime(onnx_file, crops, osp.join(folder, 'net.int8.onnx'))
+        runners['ours-ort-int8'] = SessionRunner(OrtSession(qdq, threads=threads))
+    return runners
 
 
 
@@ -212,9 +262,19 @@ def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int
                                                   mode='tensor')
     if 'ours-compiled' in variants:
         runners['ours-compiled'] = CompiledInference(ours, 'inductor', False, True, True)
-    for name, spinning in (('ours-ort', False), ('ours-ort-spin', True)):
-        if name in variants:
-            runners[name] = export_ort(ours, h, w, torch.get_num_threads(), spinning)
+    threads = torch.get_num_threads()
+    if any(v.startswith(('ours-ort', 'ours-ov')) for v in variants):
+        folder = tempfile.mkdtemp(prefix='hrnet_bench_')
+        atexit.register(shutil.rmtree, folder, True)
+        onnx_file = export_file(ours, h, w, folder)
+        for name, spinning in (('ours-ort', False), ('ours-ort-spin', True)):
+            if name in variants:
+                runners[name] = export_ort(onnx_file, threads, spinning)
+        for name, precision in (('ours-ov', 'fp32'), ('ours-ov-bf16', 'bf16')):
+            if name in variants:
+                from hrnet_ext.deploy import OpenVinoSession
+                runners[name] = SessionRunner(OpenVinoSession(onnx_file, precision, threads))
+        runners.update(int8_runners(variants, onnx_file, h, w, threads))
     if 'ours-bf16' in variants:
         def bf16(x):
             with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -237,74 +297,63 @@ def keypoint_shift(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 
-PEAK_CPP = r'''
-#include <immintrin.h>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <thread>
-#include <vector>
-// 12 independent accumulator chains per thread, kept in registers (the loop over them fully
-// unrolled: otherwise each step goes through memory and measures store-to-load latency)
-template <bool BF16> static float chains(long iters) {
-  __m512 a[12];
-  const __m512 b = _mm512_set1_ps(1.0000001f), c = _mm512_set1_ps(1e-7f);
-  const __m512bh bb = (__m512bh)_mm512_set1_epi16(0x3f80), cb = (__m512bh)_mm512_set1_epi16(0x3380);
-  for (int i = 0; i < 12; i++) a[i] = _mm512_set1_ps((float)i);
-  for (long n = 0; n < iters; n++)
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; i++)
-      a[i] = BF16 ? _mm512_dpbf16_ps(a[i], bb, cb) : _mm512_fmadd_ps(a[i], b, c);
-  float s = 0;
-  for (int i = 0; i < 12; i++) s += _mm512_reduce_add_ps(a[i]);
-  return s;
-}
-int main(int argc, char** argv) {
-  int threads = atoi(argv[1]);
-  long iters = atol(argv[2]);
-  for (int bf16 = 0; bf16 < 2; bf16++) {
-    double best = 0;
-    for (int rep = 0; rep < 5; rep++) {
-      std::vector<std::thread> ts;
-      std::vector<float> sink(threads);
-      auto t0 = std::chrono::steady_clock::now();
-      for (int t = 0; t < threads; t++)
-        ts.emplace_back([&, t] { sink[t] = bf16 ? chains<true>(iters) : chains<false>(iters); });
-      for (auto& t : ts) t.join();
-      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      double macs = (double)threads * iters * 12 * (bf16 ? 32 : 16);
-      if (macs / s > best) best = macs / s;
-      if (sink[0] == 1234.5f) printf("#");
-    }
-    printf("%s %.2f\n", bf16 ? "bf16" : "fp32", best / 1e9);
-  }
-}
-'''
+def ov_kernels(session, shape: tuple) -> Dict[str, int]:
+    """OpenVINO's oneDNN kernels of the convolutions compiled for ``shape``
+    (``{'brgconv_avx512_amx_I8': 3, ...}``)."""
+    request = session._request(tuple(shape))
+    kernels: Dict[str, int] = {}
+    for op in request.get_compiled_model().get_runtime_model().get_ordered_ops():
+        info = op.get_rt_info()
+        if info['layerType'].astype(str) == 'Convolution':
+            kernel = info['primitiveType'].astype(str)
+            kernels[kernel] = kernels.get(kernel, 0) + 1
+    return kernels
 
 
-def fma_peak(threads: int) -> Optional[Dict[str, float]]:
-    """The cores' peak multiply-adds/s (GMAC/s): fp32 FMA and bf16 dot products, AVX-512.
+def measured_peak(threads: int, calls: int = 5) -> dict:
+    """The multiply-add rate this machine reaches per precision, on the unit that does it.
 
-    Best of 5 runs of ~0.3 s; ``None`` without g++ or without AVX-512 + AVX512_BF16.
+    One large 3x3 convolution (batch 8, 256 -> 256 channels, 64x64, 19.3 G multiply-adds) in
+    OpenVINO fp32, bf16 and int8 (NNCF-quantized), and a 4096^3 bf16 matmul in torch, best of
+    ``calls`` after a warm-up; with the oneDNN kernel each ran (``*amx*``: the AMX tiles).
     """
-    import shutil
-    import subprocess
-    try:
-        with open('/proc/cpuinfo') as f:
-            flags = f.read()
-    except OSError:
-        return None
-    if not (' avx512f' in flags and ' avx512_bf16' in flags and shutil.which('g++')):
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        src, exe = osp.join(tmp, 'peak.cpp'), osp.join(tmp, 'peak')
-        with open(src, 'w') as f:
-            f.write(PEAK_CPP)
-        subprocess.run(['g++', '-O3', '-std=c++17', '-mavx512f', '-mavx512bf16', '-pthread',
-                        src, '-o', exe], check=True)
-        out = subprocess.run([exe, str(threads), '5000000'], check=True, capture_output=True,
-                             text=True).stdout
-    return {k: float(v) for k, v in (line.split() for line in out.strip().splitlines())}
+    import time
+
+    from hrnet_ext.deploy import OpenVinoSession
+    from hrnet_ext.deploy.quantize import quantize_openvino
+
+    def best_of(fn) -> float:
+        fn()
+        times = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    n, c, hw = 8, 256, 64
+    macs = n * c * c * 9 * hw * hw
+    conv = nn.Conv2d(c, c, 3, padding=1).eval()
+    nn.init.normal_(conv.weight, std=0.02)
+    x = torch.randn(n, c, hw, hw, generator=torch.Generator().manual_seed(0)).numpy()
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        onnx_file = osp.join(folder, 'conv.onnx')
+        torch.onnx.export(conv, (torch.zeros(1, c, hw, hw), ), onnx_file, input_names=['input'],
+                          output_names=['out'], dynamic_axes={'input': {0: 'n'}, 'out': {0: 'n'}},
+                          opset_version=17, dynamo=False)
+        xml = quantize_openvino(onnx_file, x[:2], osp.join(folder, 'conv.int8.xml'))
+        for precision, path in (('fp32', onnx_file), ('bf16', onnx_file), ('int8', xml)):
+            session = OpenVinoSession(path, precision, threads)
+            seconds = best_of(lambda run=session: run(x))
+            results[f'openvino conv {precision}'] = dict(
+                gmac_per_s=macs / seconds / 1e9, kernels=ov_kernels(session, x.shape))
+    a = torch.randn(4096, 4096).bfloat16()
+    with torch.inference_mode():
+        seconds = best_of(lambda: a @ a)
+    results['torch matmul bf16'] = dict(gmac_per_s=4096 ** 3 / seconds / 1e9,
+                                        kernels={'torch.matmul (oneDNN)': 1})
+    return results
 
 
 def conv_reference(model: nn.Module, batch: int, h: int, w: int, rounds: int) -> List[dict]:
@@ -367,7 +416,8 @@ def compile_runners(runners: Dict[str, Callable], x: torch.Tensor) -> Dict[str, 
 
 def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, iters: int,
                  warmup: int) -> Dict[str, dict]:
-    """Median seconds per batch of every runner, interleaved rounds, and its output check."""
+    """Median seconds per batch of every runner, interleaved rounds, and its output check.
+    With ``iters=1`` each round is one call: ``p95_s`` is then the 95th-percentile latency."""
     with torch.inference_mode():
         outs = {name: fn(x) for name, fn in runners.items()}  # first call: checks + warm-up
         times = interleaved_times({name: (lambda fn=fn: fn(x)) for name, fn in runners.items()},
@@ -377,7 +427,7 @@ def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, ite
     for name, ts in times.items():
         med, spread = median_spread(ts)
         r = dict(s_per_batch=med, images_per_s=x.shape[0] / med, best_s_per_batch=min(ts),
-                 spread=spread, rounds=ts)
+                 spread=spread, rounds=ts, p95_s=float(np.percentile(ts, 95)))
         if ref is not None:
             r['max_abs_diff'] = float((outs[name].float() - ref).abs().max())
             r['keypoint_shift_px'] = keypoint_shift(outs[name].float(), ref)
@@ -386,15 +436,19 @@ def time_setting(runners: Dict[str, Callable], x: torch.Tensor, rounds: int, ite
     return results
 
 
-def result_row(name: str, batch: int, v: str, r: dict, base: Optional[dict]) -> List[str]:
-    """One row of the main table."""
+def result_row(name: str, batch: int, v: str, r: dict, base: Optional[dict],
+               ort: Optional[dict]) -> List[str]:
+    """One row of the main table (``base``: MMPose eager fp32; ``ort``: plain ONNX Runtime
+    fp32)."""
     ratio = f'{base["s_per_batch"] / r["s_per_batch"]:.2f}x' if base else '-'
+    vs_ort = f'{ort["s_per_batch"] / r["s_per_batch"]:.2f}x' if ort else '-'
     best = f'{base["best_s_per_batch"] / r["best_s_per_batch"]:.2f}x' if base else '-'
     diff = f'{r["max_abs_diff"]:.1e}' if 'max_abs_diff' in r else '-'
     shift = f'{r["keypoint_shift_px"]:.3f}' if 'keypoint_shift_px' in r else '-'
-    return [name, str(batch), v, f'{1e3 * r["s_per_batch"]:.1f}', f'{r["images_per_s"]:.2f}',
-            f'{100 * r["spread"]:.0f}%', ratio, f'{1e3 * r["best_s_per_batch"]:.1f}', best,
-            diff, shift, f'{r["gmac_per_s"]:.0f}']
+    p95 = f'{1e3 * r["p95_s"]:.1f}' if batch == 1 else '-'
+    return [name, str(batch), v, f'{1e3 * r["s_per_batch"]:.1f}', p95,
+            f'{r["images_per_s"]:.2f}', f'{100 * r["spread"]:.0f}%', ratio, vs_ort,
+            f'{1e3 * r["best_s_per_batch"]:.1f}', best, diff, shift, f'{r["gmac_per_s"]:.0f}']
 
 
 # ----------------------------------------------------------------------------- run
@@ -409,13 +463,22 @@ def available_variants(args) -> tuple:
         except RuntimeError as exc:
             print(f'skipping the inductor variants: {exc}', flush=True)
             variants = [v for v in variants if v not in COMPILED or v == 'ours-jit']
+    versions = {}
     try:
         import onnxruntime
-        ort_version = onnxruntime.__version__
+        versions['onnxruntime'] = onnxruntime.__version__
     except ImportError:
-        ort_version = None
         variants = [v for v in variants if not v.startswith('ours-ort')]
-    return variants, ort_version
+    try:
+        import nncf
+        import openvino
+        versions.update(openvino=openvino.__version__, nncf=nncf.__version__)
+    except ImportError:
+        print('skipping the OpenVINO variants: bash tools/install.sh --openvino', flush=True)
+        variants = [v for v in variants if v not in OPENVINO]
+    if 'onnxruntime' not in versions:
+        variants = [v for v in variants if v not in OPENVINO]  # int8 uses its quantizer too
+    return variants, versions
 
 
 def measure_config(config: str, args, variants: List[str], tables: Dict[str, list]) -> list:
@@ -428,17 +491,21 @@ def measure_config(config: str, args, variants: List[str], tables: Dict[str, lis
     for batch in (int(b) for b in args.batches.split(',')):
         x = torch.rand(batch, 3, h, w, generator=torch.Generator().manual_seed(1))
         iters = args.iters or max(1, -(-16 // batch))
+        rounds = args.rounds
+        if batch == 1:  # one call per round: the rounds are the latency samples
+            iters, rounds = 1, max(args.rounds, args.latency_calls)
         compile_s = compile_runners(runners, x)
         for v, s in compile_s.items():
             tables['compile'].append([name, str(batch), v, f'{s:.1f}'])
             print(f'{name} batch {batch}: {v} compiled in {s:.1f} s (one forward included)',
                   flush=True)
-        res = time_setting(runners, x, args.rounds, iters, args.warmup)
+        res = time_setting(runners, x, rounds, iters, args.warmup)
         for v, r in res.items():
             r['gmac_per_s'] = macs * batch / r['s_per_batch'] / 1e9
             if v in compile_s:
                 r['compile_s'] = compile_s[v]
-            tables['main'].append(result_row(name, batch, v, r, res.get('mmpose')))
+            tables['main'].append(result_row(name, batch, v, r, res.get('mmpose'),
+                                             res.get('ours-ort')))
             print(' | '.join(tables['main'][-1]), flush=True)
         settings.append(dict(config=config, input=(h, w), batch=batch, iters=iters,
                              conv_macs_per_image=macs, results=res))
@@ -458,15 +525,17 @@ def measure_config(config: str, args, variants: List[str], tables: Dict[str, lis
 def print_tables(header: str, tables: Dict[str, list], peak: Optional[dict]) -> None:
     print()
     print(header)
-    print(markdown_table(['model', 'batch', 'variant', 'ms/batch', 'images/s', 'spread',
-                          'speed-up vs mmpose', 'best ms/batch', 'speed-up (best rounds)',
-                          'max |diff| vs mmpose', 'keypoint shift (px)', 'conv GMAC/s'],
-                         tables['main'], align='lll' + 'r' * 9))
+    print(markdown_table(['model', 'batch', 'variant', 'ms/batch (p50)', 'p95 ms (batch 1)',
+                          'images/s', 'spread', 'speed-up vs mmpose', 'vs ORT fp32',
+                          'best ms/batch', 'speed-up (best rounds)', 'max |diff| vs mmpose',
+                          'keypoint shift (px)', 'conv GMAC/s'],
+                         tables['main'], align='lll' + 'r' * 11))
     if peak:
-        threads = torch.get_num_threads()
-        print(f'\npeak multiply-adds of the {threads} threads\' cores (AVX-512 FMA / VDPBF16PS '
-              f'chains, best of 5): fp32 {peak["fp32"]:.0f} GMAC/s, bf16 {peak["bf16"]:.0f} '
-              'GMAC/s')
+        print(f'\nmeasured peak ({torch.get_num_threads()} threads, best of 5):')
+        print(markdown_table(['what', 'GMAC/s', 'oneDNN kernels'],
+                             [[k, f'{v["gmac_per_s"]:.0f}',
+                               ', '.join(f'{n} x{c}' for n, c in v['kernels'].items())]
+                              for k, v in peak.items()], align='lrl'))
     if tables['compile']:
         print()
         print(markdown_table(['model', 'batch', 'variant', 'compile s (first call, not timed)'],
@@ -483,21 +552,23 @@ def main(argv=None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.backends.mkldnn.enabled = True
-    variants, ort_version = available_variants(args)
+    variants, versions = available_variants(args)
     import mmpose
     header = (f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; '
-              f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch '
+              f'{cpu_description()}; torch '
               f'{torch.__version__} ({torch.get_num_threads()} threads, '
               f'OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY")}), mmpose {mmpose.__version__}'
-              f', onnxruntime {ort_version}; {args.rounds} interleaved rounds, median')
+              + ''.join(f', {k} {v}' for k, v in versions.items())
+              + f'; {args.rounds} interleaved rounds (batch 1: {args.latency_calls} calls), '
+              'median')
     print(header, flush=True)
     results = dict(header=header, settings=[])
     tables: Dict[str, list] = dict(main=[], compile=[], conv=[])
     for config in (c.strip() for c in args.configs.split(',')):
         results['settings'] += measure_config(config, args, variants, tables)
     peak = None
-    if args.conv_reference:
-        peak = results['fma_peak_gmac_per_s'] = fma_peak(torch.get_num_threads())
+    if args.peak and 'openvino' in versions:
+        peak = results['measured_peak'] = measured_peak(torch.get_num_threads())
     print_tables(header, tables, peak)
     write_json(args.json, results)
     return results
