@@ -298,19 +298,6 @@ def keypoint_shift(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 
-def ov_kernels(session, shape: tuple) -> Dict[str, int]:
-    """OpenVINO's oneDNN kernels of the convolutions compiled for ``shape``
-    (``{'brgconv_avx512_amx_I8': 3, ...}``)."""
-    request = session._request(tuple(shape))
-    kernels: Dict[str, int] = {}
-    for op in request.get_compiled_model().get_runtime_model().get_ordered_ops():
-        info = op.get_rt_info()
-        if info['layerType'].astype(str) == 'Convolution':
-            kernel = info['primitiveType'].astype(str)
-            kernels[kernel] = kernels.get(kernel, 0) + 1
-    return kernels
-
-
 def measured_peak(threads: int, calls: int = 5) -> dict:
     """The multiply-add rate this machine reaches per precision, on the unit that does it.
 
@@ -352,7 +339,8 @@ def measured_peak(threads: int, calls: int = 5) -> dict:
             session = OpenVinoSession(path, precision, threads)
             seconds = best_of(lambda run=session: run(x))
             results[f'openvino 8 chained convs {precision}'] = dict(
-                gmac_per_s=macs / seconds / 1e9, kernels=ov_kernels(session, x.shape))
+                gmac_per_s=macs / seconds / 1e9,
+                kernels=session.convolution_info(x.shape, 'primitiveType'))
     a = torch.randn(4096, 4096).bfloat16()
     with torch.inference_mode():
         seconds = best_of(lambda: a @ a)

@@ -72,16 +72,18 @@ class OpenVinoSession:
             self._requests[shape] = compiled.create_infer_request()
         return self._requests[shape]
 
-    def runtime_precision(self, shape: tuple) -> Dict[str, int]:
-        """How many operations of the compiled network run in each precision
-        (``{'bf16': 120, 'f32': 12, 'u8': ...}``), from OpenVINO's runtime model."""
+    def convolution_info(self, shape: tuple, key: str = 'runtimePrecision') -> Dict[str, int]:
+        """How many convolutions of the network compiled for ``shape`` have each value of
+        ``key`` in OpenVINO's runtime model: ``'runtimePrecision'`` (``{'bf16': 40}``,
+        ``{'u8': 40}``) or ``'primitiveType'``, the oneDNN kernel
+        (``{'brgconv_avx512_amx_bf16': 40}``; ``amx`` in the name: the AMX tiles)."""
         request = self._request(tuple(shape))
         counts: Dict[str, int] = {}
         for op in request.get_compiled_model().get_runtime_model().get_ordered_ops():
             info = op.get_rt_info()
-            if 'runtimePrecision' in info and info['layerType'].astype(str) == 'Convolution':
-                key = info['runtimePrecision'].astype(str)
-                counts[key] = counts.get(key, 0) + 1
+            if info['layerType'].astype(str) == 'Convolution' and key in info:
+                value = info[key].astype(str)
+                counts[value] = counts.get(value, 0) + 1
         return counts
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ def test_heatmaps_match_pytorch_for_any_batch(exported, check_heatmaps):
     model, onnx_file = exported
     session = OpenVinoSession(onnx_file, 'fp32', threads=1)
     check_heatmaps(model, session)
-    assert session.runtime_precision((3, 3, 128, 96)) == {'f32': 40}  # every convolution
+    assert session.convolution_info((3, 3, 128, 96)) == {'f32': 40}  # every convolution
 
 
 @pytest.mark.parametrize('flip_test', [True, False])
@@ -64,7 +64,7 @@ def test_bf16_hint_runs_the_convolutions_in_bf16(exported):
     x = np.random.default_rng(0).standard_normal((2, 3, 128, 96)).astype(np.float32)
     out = session(x)
     assert out.dtype == np.float32 and out.shape == (2, 17, 32, 24)
-    assert session.runtime_precision(x.shape) == {'bf16': 40}
+    assert session.convolution_info(x.shape) == {'bf16': 40}
 
 
 def test_int8_models_run_quantized_convolutions(exported, tmp_path):
@@ -80,7 +80,7 @@ def test_int8_models_run_quantized_convolutions(exported, tmp_path):
     qdq = quantize_onnxruntime(onnx_file, crops, str(tmp_path / 'tiny.int8.onnx'))
     fp32 = OpenVinoSession(onnx_file, 'fp32', threads=1)(crops[:2])
     ov_int8 = OpenVinoSession(xml, 'int8', threads=1)
-    counts = ov_int8.runtime_precision((2, 3, 128, 96))
+    counts = ov_int8.convolution_info((2, 3, 128, 96))
     assert counts.get('u8', 0) + counts.get('i8', 0) == 40, counts  # every convolution
     ops = [n.op_type for n in onnx.load(qdq).graph.node]
     assert ops.count('Conv') == 40 and ops.count('QuantizeLinear') >= 40
