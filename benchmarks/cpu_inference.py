@@ -100,7 +100,6 @@ from benchmarks.common import (
     parse_args,
     write_json,
 )
-from hrnet_ext.models import HeatmapNet
 
 VARIANTS = ('mmpose', 'mmpose-cl', 'ours', 'ours-fused-cl', 'ours-compiled', 'ours-ort',
             'ours-bf16', 'ours-compiled-bf16', 'ours-ov', 'ours-ov-bf16', 'ours-ov-int8',
@@ -146,14 +145,10 @@ def arguments(argv=None) -> argparse.Namespace:
 class OrtRunner:
     """``x -> heatmaps`` through an ONNX Runtime session; ``profile`` times its nodes."""
 
-    def __init__(self, onnx_bytes: bytes, threads: int, spinning: bool) -> None:
+    def __init__(self, onnx_file: str, threads: int, spinning: bool) -> None:
         from hrnet_ext.deploy import OrtSession
-        self.onnx_bytes, self.threads, self.spinning = onnx_bytes, threads, spinning
-        with tempfile.TemporaryDirectory() as tmp:
-            path = osp.join(tmp, 'net.onnx')
-            with open(path, 'wb') as f:
-                f.write(onnx_bytes)
-            self.session = OrtSession(path, threads=threads, spinning=spinning).session
+        self.onnx_file, self.threads, self.spinning = onnx_file, threads, spinning
+        self.session = OrtSession(onnx_file, threads=threads, spinning=spinning).session
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(self.session.run(None, {'input': x.numpy()})[0])
@@ -166,13 +161,12 @@ class OrtRunner:
 
         from hrnet_ext.deploy import OrtSession
         with tempfile.TemporaryDirectory() as tmp:
-            path = osp.join(tmp, 'net.onnx')
-            with open(path, 'wb') as f:
-                f.write(self.onnx_bytes)
-            opts = OrtSession(path, threads=self.threads, spinning=self.spinning).options
+            opts = OrtSession(self.onnx_file, threads=self.threads,
+                              spinning=self.spinning).options
             opts.enable_profiling = True
             opts.profile_file_prefix = osp.join(tmp, 'ort_profile')
-            session = ort.InferenceSession(path, opts, providers=['CPUExecutionProvider'])
+            session = ort.InferenceSession(self.onnx_file, opts,
+                                           providers=['CPUExecutionProvider'])
             session.run(None, {'input': x.numpy()})  # warm-up (also profiled: dropped below)
             for _ in range(steps):
                 session.run(None, {'input': x.numpy()})
@@ -204,19 +198,6 @@ class SessionRunner:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(self.session(x.numpy()))
-
-
-def export_file(model: nn.Module, h: int, w: int, folder: str) -> str:
-    """``model``'s network as ``folder/net.onnx`` (fp32, dynamic batch, opset 17)."""
-    from hrnet_ext.deploy import export_onnx
-    return export_onnx(HeatmapNet.of(model).eval(), osp.join(folder, 'net.onnx'),
-                       input_size=(w, h))
-
-
-def export_ort(onnx_file: str, threads: int, spinning: bool = False) -> OrtRunner:
-    """The ONNX file in ONNX Runtime (``OrtSession``'s options)."""
-    with open(onnx_file, 'rb') as f:
-        return OrtRunner(f.read(), threads, spinning)
 
 
 def int8_runners(variants: List[str], onnx_file: str, h: int, w: int, threads: int
@@ -267,10 +248,12 @@ def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int
     if any(v.startswith(('ours-ort', 'ours-ov')) for v in variants):
         folder = tempfile.mkdtemp(prefix='hrnet_bench_')
         atexit.register(shutil.rmtree, folder, True)
-        onnx_file = export_file(ours, h, w, folder)
+        from hrnet_ext.deploy import export_onnx
+        # fp32, dynamic batch, opset 17; every ONNX Runtime and OpenVINO variant runs this file
+        onnx_file = export_onnx(ours, osp.join(folder, 'net.onnx'), input_size=(w, h))
         for name, spinning in (('ours-ort', False), ('ours-ort-spin', True)):
             if name in variants:
-                runners[name] = export_ort(onnx_file, threads, spinning)
+                runners[name] = OrtRunner(onnx_file, threads, spinning)
         for name, precision in (('ours-ov', 'fp32'), ('ours-ov-bf16', 'bf16')):
             if name in variants:
                 from hrnet_ext.deploy import OpenVinoSession

@@ -53,11 +53,11 @@ def predict_samples(model, dataset, indices: Sequence[int], batch_size: int = 16
     ``pred_instances`` in image pixels. ``model`` is a PyTorch estimator
     (``init_model``) or a :class:`~hrnet_ext.deploy.DeployedTopdownModel`."""
     import torch
-    from mmengine.dataset import pseudo_collate
+
+    from .quantize import collated_batches
     samples = []
     with torch.no_grad():
-        for start in range(0, len(indices), batch_size):
-            batch = pseudo_collate([dataset[i] for i in indices[start:start + batch_size]])
+        for batch in collated_batches(dataset, indices, batch_size):
             samples += model.test_step(batch)
     return samples
 

@@ -50,8 +50,6 @@ def export_and_check(config: str, checkpoint: str, out_dir: str,
         ``({(backend, precision): model file}`` of the models that passed (or were forced),
         the gate reports, the report's path).
     """
-    import torch
-
     from hrnet_ext.apis.init_model import init_model, load_model_config
 
     from .onnx_export import export_onnx
@@ -75,8 +73,7 @@ def export_and_check(config: str, checkpoint: str, out_dir: str,
         f'people on {split.calib_images} images, held out {len(split.held_out_indices)} '
         f'people on {split.held_out_images} images')
     dataset_meta = model.dataset_meta
-    with torch.no_grad():
-        reference = predict_samples(model, split.dataset, split.held_out_indices)
+    reference = predict_samples(model, split.dataset, split.held_out_indices)
     reference_metrics = metric_of(cfg, dataset_meta, reference)
 
     crops = None

@@ -120,19 +120,30 @@ def calibration_split(cfg: Config, calib_size: int = 300, held_out_size: int = 5
         dict(data_root=str(ds_cfg.get('data_root', '')), ann_file=str(ds_cfg.get('ann_file'))))
 
 
+def collated_batches(dataset, indices: Sequence[int], batch_size: int) -> Iterator[dict]:
+    """``dataset[indices]`` (the config's pipeline), collated ``batch_size`` at a time as a
+    data loader would (what ``test_step`` and the data preprocessor take)."""
+    from mmengine.dataset import pseudo_collate
+    for start in range(0, len(indices), batch_size):
+        yield pseudo_collate([dataset[i] for i in indices[start:start + batch_size]])
+
+
 def crops_of(dataset, indices: Sequence[int], data_preprocessor,
              batch_size: int = 32) -> Iterator[np.ndarray]:
     """Normalised ``(n, 3, H, W)`` float32 crops of ``dataset[indices]``, in batches: the
     config's pipeline and data preprocessor, as at inference."""
-    from mmengine.dataset import pseudo_collate
-    for start in range(0, len(indices), batch_size):
-        batch = pseudo_collate([dataset[i] for i in indices[start:start + batch_size]])
+    for batch in collated_batches(dataset, indices, batch_size):
         yield data_preprocessor(batch, training=False)['inputs'].cpu().numpy()
 
 
 def calibration_crops(split: CalibrationSplit, data_preprocessor) -> np.ndarray:
     """All calibration crops as one ``(N, 3, H, W)`` float32 array."""
     return np.concatenate(list(crops_of(split.dataset, split.calib_indices, data_preprocessor)))
+
+
+def calibration_batches(crops: np.ndarray) -> List[np.ndarray]:
+    """The calibration crops as the quantizers are fed them, :data:`CALIBRATION_BATCH` each."""
+    return [crops[i:i + CALIBRATION_BATCH] for i in range(0, len(crops), CALIBRATION_BATCH)]
 
 
 def openvino_op_names(model, names: Sequence[str]) -> List[str]:
@@ -175,8 +186,7 @@ def quantize_openvino(onnx_file: str, crops: np.ndarray, out_xml: str,
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters
     from nncf.quantization.range_estimator import RangeEstimatorParametersSet
     model = ov.Core().read_model(str(onnx_file))
-    data = nncf.Dataset([crops[i:i + CALIBRATION_BATCH]
-                         for i in range(0, len(crops), CALIBRATION_BATCH)])
+    data = nncf.Dataset(calibration_batches(crops))
     ranges = (RangeEstimatorParametersSet.MINMAX if activation_ranges == 'minmax' else
               RangeEstimatorParametersSet.MEAN_MINMAX)
     quantized = nncf.quantize(
@@ -203,7 +213,7 @@ def quantize_onnxruntime(onnx_file: str, crops: np.ndarray, out_onnx: str,
 
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
-            self.batches = iter([crops[i:i + 1] for i in range(len(crops))])
+            self.batches = iter(calibration_batches(crops))
 
         def get_next(self) -> Union[dict, None]:
             batch = next(self.batches, None)

@@ -13,14 +13,9 @@ pytest.importorskip('onnx')
 COCO = TEST_DATA / 'coco'
 
 
-@pytest.fixture
-def exported(tiny_exported):
-    return tiny_exported
-
-
-def test_graph_has_dynamic_batch_and_config_input_size(exported):
+def test_graph_has_dynamic_batch_and_config_input_size(tiny_exported):
     import onnx
-    _, onnx_file = exported
+    _, onnx_file = tiny_exported
     graph = onnx.load(onnx_file)
     onnx.checker.check_model(graph)
     dims = lambda v: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]  # noqa: E731
@@ -29,20 +24,20 @@ def test_graph_has_dynamic_batch_and_config_input_size(exported):
     assert dims(graph.graph.output[0]) == ['batch', 17, 32, 24]
 
 
-def test_heatmaps_match_pytorch_for_any_batch(exported, check_heatmaps):
+def test_heatmaps_match_pytorch_for_any_batch(tiny_exported, check_heatmaps):
     from hrnet_ext.deploy import OrtSession
-    model, onnx_file = exported
+    model, onnx_file = tiny_exported
     session = OrtSession(onnx_file)
     assert session.providers == ['CPUExecutionProvider']
     check_heatmaps(model, session)
 
 
 @pytest.mark.parametrize('flip_test', [True, False])
-def test_end_to_end_keypoints_equal_pytorch(exported, flip_test):
+def test_end_to_end_keypoints_equal_pytorch(tiny_exported, flip_test):
     """The ONNX model through ``inference_topdown``: same people, same keypoints."""
     from hrnet_ext.apis import inference_topdown
     from hrnet_ext.deploy import OnnxTopdownModel
-    model, onnx_file = exported
+    model, onnx_file = tiny_exported
     model.test_cfg['flip_test'] = flip_test
     ort_model = OnnxTopdownModel(TINY_CONFIG, onnx_file, flip_test=flip_test)
     assert ort_model.test_cfg['flip_test'] is flip_test
@@ -70,11 +65,11 @@ def test_end_to_end_keypoints_equal_pytorch(exported, flip_test):
         assert (kpts <= centre + scale / 2 + margin).all()
 
 
-def test_flip_test_changes_the_result(exported):
+def test_flip_test_changes_the_result(tiny_exported):
     """Guards the flip-test test above against a flip that does nothing."""
     from hrnet_ext.apis import inference_topdown
     from hrnet_ext.deploy import OnnxTopdownModel
-    _, onnx_file = exported
+    _, onnx_file = tiny_exported
     img = str(COCO / '000000196141.jpg')
     on = inference_topdown(OnnxTopdownModel(TINY_CONFIG, onnx_file), img)
     off = inference_topdown(OnnxTopdownModel(TINY_CONFIG, onnx_file, flip_test=False), img)
@@ -105,12 +100,12 @@ def test_export_tool_fails_on_a_tolerance_it_cannot_meet(tiny_checkpoint, tmp_pa
     assert rc == 1
 
 
-def test_session_options(exported):
+def test_session_options(tiny_exported):
     """All graph optimisations, sequential, worker threads that sleep instead of spinning."""
     import onnxruntime as ort
 
     from hrnet_ext.deploy import OrtSession
-    _, onnx_file = exported
+    _, onnx_file = tiny_exported
     session = OrtSession(onnx_file)
     opts = session.options
     assert opts.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -20,25 +20,20 @@ def cpu_flags() -> set:
     return set()
 
 
-@pytest.fixture
-def exported(tiny_exported):
-    return tiny_exported
-
-
-def test_heatmaps_match_pytorch_for_any_batch(exported, check_heatmaps):
+def test_heatmaps_match_pytorch_for_any_batch(tiny_exported, check_heatmaps):
     from hrnet_ext.deploy import OpenVinoSession
-    model, onnx_file = exported
+    model, onnx_file = tiny_exported
     session = OpenVinoSession(onnx_file, 'fp32', threads=1)
     check_heatmaps(model, session)
     assert session.convolution_info((3, 3, 128, 96)) == {'f32': 40}  # every convolution
 
 
 @pytest.mark.parametrize('flip_test', [True, False])
-def test_end_to_end_keypoints_equal_pytorch(exported, flip_test):
+def test_end_to_end_keypoints_equal_pytorch(tiny_exported, flip_test):
     """Through ``inference_topdown``: same people, keypoints within 1e-3 image pixels."""
     from hrnet_ext.apis import inference_topdown
     from hrnet_ext.deploy import load_deployed_model
-    model, onnx_file = exported
+    model, onnx_file = tiny_exported
     model.test_cfg['flip_test'] = flip_test
     ov_model = load_deployed_model(TINY_CONFIG, onnx_file, 'openvino', 'fp32', threads=1,
                                    flip_test=flip_test)
@@ -57,9 +52,9 @@ def test_end_to_end_keypoints_equal_pytorch(exported, flip_test):
 
 @pytest.mark.skipif(not {'avx512_bf16', 'amx_bf16'} & cpu_flags(),
                     reason='the CPU has no bf16 instructions: OpenVINO falls back to fp32')
-def test_bf16_hint_runs_the_convolutions_in_bf16(exported):
+def test_bf16_hint_runs_the_convolutions_in_bf16(tiny_exported):
     from hrnet_ext.deploy import OpenVinoSession
-    _, onnx_file = exported
+    _, onnx_file = tiny_exported
     session = OpenVinoSession(onnx_file, 'bf16', threads=1)
     x = np.random.default_rng(0).standard_normal((2, 3, 128, 96)).astype(np.float32)
     out = session(x)
@@ -67,14 +62,14 @@ def test_bf16_hint_runs_the_convolutions_in_bf16(exported):
     assert session.convolution_info(x.shape) == {'bf16': 40}
 
 
-def test_int8_models_run_quantized_convolutions(exported, tmp_path):
+def test_int8_models_run_quantized_convolutions(tiny_exported, tmp_path):
     """NNCF's OpenVINO model and ONNX Runtime's QDQ file: int8 convolutions, heatmaps close
     to fp32 on these random weights (the accuracy on trained weights: test_export_tool.py)."""
     import onnx
 
     from hrnet_ext.deploy import OpenVinoSession, OrtSession
     from hrnet_ext.deploy.quantize import quantize_onnxruntime, quantize_openvino
-    _, onnx_file = exported
+    _, onnx_file = tiny_exported
     crops = np.random.default_rng(0).standard_normal((8, 3, 128, 96)).astype(np.float32)
     xml = quantize_openvino(onnx_file, crops, str(tmp_path / 'tiny.int8.xml'))
     qdq = quantize_onnxruntime(onnx_file, crops, str(tmp_path / 'tiny.int8.onnx'))
@@ -107,12 +102,12 @@ def test_missing_openvino_is_named_with_the_install_command(monkeypatch):
 
 
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
-def test_pytorch_session_in_the_deployed_model(exported, precision):
+def test_pytorch_session_in_the_deployed_model(tiny_exported, precision):
     """``TorchSession`` (the demo's ``--backend pytorch --precision bf16``) in the deployed
     model: fp32 equals the estimator; bf16 (compiled, oneDNN) leaves nearly every keypoint."""
     from hrnet_ext.apis import inference_topdown
     from hrnet_ext.deploy import DeployedTopdownModel, TorchSession
-    model, _ = exported
+    model, _ = tiny_exported
     deployed = DeployedTopdownModel(model.cfg, TorchSession(model, precision))
     expected = inference_topdown(model, IMAGE, bboxes=BOXES)
     got = inference_topdown(deployed, IMAGE, bboxes=BOXES)
