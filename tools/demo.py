@@ -176,12 +176,9 @@ def load_model(args):
         from hrnet_ext.deploy import DeployedTopdownModel, TorchSession
         return DeployedTopdownModel(model.cfg, TorchSession(model, args.precision))
     from hrnet_ext.deploy import load_deployed_model
-    if args.backend == 'openvino':
+    if args.backend == 'openvino':  # before any export: say it now
         from hrnet_ext.deploy.openvino_runtime import import_openvino
-        try:
-            import_openvino()
-        except ImportError as exc:
-            raise ToolError(str(exc)) from None
+        import_openvino(with_nncf=args.model is None and args.precision == 'int8')
     path = args.model
     if path is None:
         path = export_for_demo(args)

@@ -20,17 +20,23 @@ from .onnx_export import INPUT_NAME
 PRECISION_HINTS = dict(fp32='f32', bf16='bf16', int8='f32')
 
 
-def openvino_missing_message() -> str:
-    return ('OpenVINO is not installed: it is the optional "openvino" extra. Install it with '
-            '`bash tools/install.sh --openvino` (or use --backend onnxruntime / pytorch).')
+class OpenVinoMissingError(ImportError):
+    """The optional ``openvino`` extra is not installed; the message says how to install it
+    (command-line tools print it as one line: :func:`hrnet_ext.engine.cli.known_errors`)."""
 
 
-def import_openvino():
-    """``openvino``, or an ImportError that says how to install it."""
+def import_openvino(with_nncf: bool = False):
+    """``openvino`` (and, with ``with_nncf``, a check that NNCF imports too), or an
+    :class:`OpenVinoMissingError` that says how to install the extra."""
     try:
         import openvino
+        if with_nncf:
+            import nncf  # noqa: F401
     except ImportError as exc:
-        raise ImportError(openvino_missing_message()) from exc
+        raise OpenVinoMissingError(
+            f'{exc.name or "OpenVINO"} is not installed: OpenVINO and NNCF are the optional '
+            '"openvino" extra. Install it with `bash tools/install.sh --openvino` (or use '
+            '--backend onnxruntime / pytorch).') from exc
     return openvino
 
 
@@ -94,4 +100,5 @@ class OpenVinoSession:
         return request.get_output_tensor(0).data.copy()
 
 
-__all__ = ['INPUT_NAME', 'OpenVinoSession', 'PRECISION_HINTS', 'import_openvino']
+__all__ = ['INPUT_NAME', 'OpenVinoMissingError', 'OpenVinoSession', 'PRECISION_HINTS',
+           'import_openvino']

@@ -181,8 +181,9 @@ def quantize_openvino(onnx_file: str, crops: np.ndarray, out_xml: str,
             asymmetric) or ``'nncf-default'`` (NNCF's own: mean of the per-crop extremes,
             symmetric; kept to measure the difference).
     """
+    from .openvino_runtime import import_openvino
+    ov = import_openvino(with_nncf=True)
     import nncf
-    import openvino as ov
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters
     from nncf.quantization.range_estimator import RangeEstimatorParametersSet
     model = ov.Core().read_model(str(onnx_file))

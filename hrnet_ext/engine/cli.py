@@ -33,12 +33,13 @@ class ToolError(Exception):
 def known_errors() -> Tuple[type, ...]:
     """Exceptions whose message is the whole story: :func:`tool_main` prints only that."""
     from ..datasets import BadDataError, DataNotFoundError
+    from ..deploy.openvino_runtime import OpenVinoMissingError
     from ..models.convert import CheckpointMismatchError
     from ..utils.safe_load import UnsafeCheckpointError
     from .atomic_checkpoint import CheckpointArchitectureError, DiskFullError
     from .config_check import ConfigError
     return (ToolError, ConfigError, DataNotFoundError, BadDataError, CheckpointArchitectureError,
-            CheckpointMismatchError, UnsafeCheckpointError, DiskFullError)
+            CheckpointMismatchError, UnsafeCheckpointError, DiskFullError, OpenVinoMissingError)
 
 
 def quiet_known_warnings() -> None:

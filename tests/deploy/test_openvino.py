@@ -85,20 +85,25 @@ def test_int8_models_run_quantized_convolutions(tiny_exported, tmp_path):
         assert not np.array_equal(got, fp32)  # it is not the fp32 network
 
 
-def test_missing_openvino_is_named_with_the_install_command(monkeypatch):
+@pytest.mark.parametrize('missing', ['openvino', 'nncf'])
+def test_missing_openvino_is_named_with_the_install_command(monkeypatch, missing):
+    """Either package of the extra missing: one error, which the tools print as one line."""
     import builtins
 
-    from hrnet_ext.deploy.openvino_runtime import import_openvino
+    from hrnet_ext.deploy.openvino_runtime import OpenVinoMissingError, import_openvino
+    from hrnet_ext.engine.cli import known_errors
     real_import = builtins.__import__
 
-    def no_openvino(name, *args, **kwargs):
-        if name == 'openvino':
-            raise ImportError('No module named openvino')
+    def without(name, *args, **kwargs):
+        if name == missing:
+            raise ImportError(f'No module named {missing}', name=missing)
         return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, '__import__', no_openvino)
-    with pytest.raises(ImportError, match=r'bash tools/install.sh --openvino'):
-        import_openvino()
+    monkeypatch.setattr(builtins, '__import__', without)
+    with pytest.raises(ImportError, match=r'bash tools/install.sh --openvino') as error:
+        import_openvino(with_nncf=True)
+    assert isinstance(error.value, OpenVinoMissingError) and str(error.value).startswith(missing)
+    assert OpenVinoMissingError in known_errors()
 
 
 @pytest.mark.parametrize('precision', ['fp32', 'bf16'])
