@@ -8,10 +8,11 @@ test-dev's image info and person boxes (--cfg-options on test_dataloader / test_
 """
 _base_ = ['./hrnet_w48_coco_384x288.py', './_base_/data/aic_topdown.py']
 
+from hrnet_ext.datasets.keypoints_to_coco import AIC_TO_COCO as __aic_pairs  # after _base_
+
 # (AIC index, COCO index): shoulders, elbows, wrists, hips, knees, ankles. AIC's head top
 # and neck have no COCO joint; COCO's five face points stay invisible on AIC images.
-aic_to_coco = [(0, 6), (1, 8), (2, 10), (3, 5), (4, 7), (5, 9),
-               (6, 12), (7, 14), (8, 16), (9, 11), (10, 13), (11, 15)]
+aic_to_coco = [list(pair) for pair in __aic_pairs]
 
 train_dataloader = dict(
     dataset=dict(
