@@ -13,9 +13,12 @@ bundled COCO sample (the config's 450 iterations, about a minute), then
    PyTorch fp32 (mean, p95, max, image pixels) and the config's AP, on people held out from
    calibration;
 2. measures the int8 choices of :func:`hrnet_ext.deploy.quantize_openvino` instead of
-   assuming them: NNCF's default activation ranges against the min/max ranges, and the
-   min/max ranges with the stem (the first two convolutions) or the head's final
-   convolution kept in floating point.
+   assuming them: its default (``'auto'``: of the min/max ranges and the mean of the
+   per-crop extremes, the one that moves the calibration crops' heatmap maxima least) against
+   each range estimator alone and NNCF's defaults, calibration on the crops alone (the export's
+   default) against the crops and their mirror images (what a model with flip test also
+   runs on), and the stem (the first two convolutions) or the head's final convolution kept
+   in floating point.
 
 Prints two markdown tables (docs/deploy.md quotes them); ``--json PATH`` writes them.
 """
@@ -64,7 +67,12 @@ def int8_choices(config: str, checkpoint: str, folder: str, threads: int) -> lis
         predict_samples,
         quantize_openvino,
     )
-    from hrnet_ext.deploy.quantize import calibration_crops, calibration_split, conv_names
+    from hrnet_ext.deploy.quantize import (
+        activation_ranges_of,
+        calibration_crops,
+        calibration_split,
+        conv_names,
+    )
     cfg = load_model_config(config)
     model = init_model(cfg, checkpoint, device='cpu').eval()
     split = calibration_split(cfg)
@@ -72,21 +80,28 @@ def int8_choices(config: str, checkpoint: str, folder: str, threads: int) -> lis
     onnx_file = export_onnx(model, osp.join(folder, 'net.onnx'))
     convs = conv_names(onnx_file)
     reference = predict_samples(model, split.dataset, split.held_out_indices)
-    variants = [('NNCF default ranges (mean of extremes, symmetric)', {}, 'nncf-default'),
-                ('min/max ranges, asymmetric (default here)', {}, 'minmax'),
-                ('min/max, stem kept fp32', dict(keep_fp=convs[:2]), 'minmax'),
-                ('min/max, head kept fp32', dict(keep_fp=convs[-1:]), 'minmax'),
-                ('min/max, stem and head kept fp32', dict(keep_fp=convs[:2] + convs[-1:]),
-                 'minmax')]
+    auto = 'auto: min/max or mean of extremes, the one that moves calibration crops least'
+    variants = [(auto + ' (default)', {}, 'auto'),
+                ('min/max ranges, asymmetric', {}, 'minmax'),
+                ('mean of per-crop extremes without outliers, asymmetric', {},
+                 'mean-no-outliers'),
+                ('NNCF default ranges (mean of extremes, symmetric)', {}, 'nncf-default'),
+                ('auto, stem kept fp32', dict(keep_fp=convs[:2]), 'auto'),
+                ('auto, head kept fp32', dict(keep_fp=convs[-1:]), 'auto'),
+                ('auto, stem and head kept fp32', dict(keep_fp=convs[:2] + convs[-1:]), 'auto')]
+    if cfg.model.test_cfg.get('flip_test', False):  # flip test also runs mirrored crops
+        variants.insert(4, ('auto, calibrated on the crops and their mirror images', dict(
+            crops=calibration_crops(split, model.data_preprocessor, mirrored=True)), 'auto'))
     rows = []
     for name, kwargs, ranges in variants:
-        xml = quantize_openvino(onnx_file, crops, osp.join(folder, 'net.int8.xml'),
+        kwargs = {'crops': crops, **kwargs}
+        xml = quantize_openvino(onnx_file, out_xml=osp.join(folder, 'net.int8.xml'),
                                 activation_ranges=ranges, **kwargs)
         deployed = load_deployed_model(cfg, xml, 'openvino', 'int8', threads=threads)
         report = compare_predictions(
             reference, predict_samples(deployed, split.dataset, split.held_out_indices), cfg,
             model.dataset_meta, 'openvino', 'int8')
-        rows.append(dict(variant=name, **report.as_dict()))
+        rows.append(dict(variant=name, ranges=activation_ranges_of(xml), **report.as_dict()))
     return rows
 
 
@@ -114,8 +129,9 @@ def main(argv=None) -> dict:
                          [[r.backend, r.precision] + cells(r.as_dict()) for r in reports],
                          align='ll' + 'r' * 6))
     print()
-    print(markdown_table(['OpenVINO int8 variant'] + header,
-                         [[r['variant']] + cells(r) for r in choices], align='l' + 'r' * 6))
+    print(markdown_table(['OpenVINO int8 variant', 'ranges used'] + header,
+                         [[r['variant'], r['ranges']] + cells(r) for r in choices],
+                         align='ll' + 'r' * 6))
     results = dict(exports=[r.as_dict() for r in reports], int8_choices=choices)
     write_json(args.json, results)
     return results

@@ -54,6 +54,7 @@ def export_and_check(config: str, checkpoint: str, out_dir: str,
 
     from .onnx_export import export_onnx
     from .quantize import (
+        activation_ranges_of,
         calibration_crops,
         calibration_split,
         quantize_onnxruntime,
@@ -80,6 +81,7 @@ def export_and_check(config: str, checkpoint: str, out_dir: str,
     files: Dict[Tuple[str, str], str] = {}
     reports: List[GateReport] = []
     timings: Dict[str, float] = {}
+    choices: Dict[str, str] = {}
     for backend, precision in targets:
         path = model_file_of(out_dir, name, backend, precision)
         if precision == 'int8':
@@ -89,6 +91,11 @@ def export_and_check(config: str, checkpoint: str, out_dir: str,
             quantize = quantize_openvino if backend == 'openvino' else quantize_onnxruntime
             quantize(onnx_file, crops, path, keep_fp=keep_fp)
             timings[f'{backend} int8 quantization s'] = round(time.perf_counter() - start, 1)
+            if backend == 'openvino':
+                ranges = activation_ranges_of(path)
+                choices['openvino int8 activation ranges'] = ranges
+                log(f'[export] OpenVINO int8 activation ranges: {ranges} (of the candidates, '
+                    'the one that moved the calibration crops least)')
         deployed = load_deployed_model(cfg, path, backend, precision, threads=threads)
         samples = predict_samples(deployed, split.dataset, split.held_out_indices)
         report = compare_predictions(reference, samples, cfg, dataset_meta, backend, precision,
@@ -106,6 +113,7 @@ def export_and_check(config: str, checkpoint: str, out_dir: str,
     with open(report_file, 'w') as f:
         json.dump(dict(config=str(config), checkpoint=str(checkpoint), data=split.source,
                        calibration_people=len(split.calib_indices),
+                       calibration_crops=0 if crops is None else len(crops), **choices,
                        held_out_people=len(split.held_out_indices),
                        max_drop=max_drop, forced=force, keep_fp=list(keep_fp),
                        reference_metrics=reference_metrics, timings=timings,

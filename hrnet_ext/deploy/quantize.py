@@ -6,14 +6,13 @@ images are split once, by image, into a calibration part and a held-out part; th
 gate (:mod:`hrnet_ext.deploy.accuracy_gate`) measures on the held-out part only.
 
 - OpenVINO: :func:`quantize_openvino`, NNCF's post-training quantization of the ``.onnx``
-  file (per-channel symmetric int8 weights, asymmetric 8-bit activations whose ranges are
-  the calibration set's min and max, fast bias correction), saved as an OpenVINO
-  ``.xml``/``.bin`` model. Measured on the trained sample HRNet (``python -m
-  benchmarks.deploy_accuracy``, docs/deploy.md): NNCF's default activation ranges (means of
-  the per-crop extremes, symmetric) move keypoints by 3.0 px on average and up to 72 px and
-  lose 0.017 AP; the min/max ranges move them by 0.26 px and lose nothing. Keeping the stem
-  or the head in floating point (``keep_fp``) measured no better, so every convolution is
-  int8 by default.
+  file (per-channel symmetric int8 weights, asymmetric 8-bit activations, fast bias
+  correction), saved as an OpenVINO ``.xml``/``.bin`` model. The activation ranges that hold
+  up depend on the weights (the sample HRNet needs the calibration set's min/max, the W32
+  fitted to the bundled samples collapses with them; ``python -m benchmarks.deploy_accuracy``,
+  docs/deploy.md), so by default both candidates are tried and the one that moves the
+  calibration crops' heatmap maxima least is kept. Keeping the stem or the head in floating
+  point (``keep_fp``) measured no better, so every convolution is int8 by default.
 - ONNX Runtime: :func:`quantize_onnxruntime`, static QDQ quantization (per-channel int8
   weights, uint8 activations, MinMax calibration) into another ``.onnx`` file.
 
@@ -136,9 +135,15 @@ def crops_of(dataset, indices: Sequence[int], data_preprocessor,
         yield data_preprocessor(batch, training=False)['inputs'].cpu().numpy()
 
 
-def calibration_crops(split: CalibrationSplit, data_preprocessor) -> np.ndarray:
-    """All calibration crops as one ``(N, 3, H, W)`` float32 array."""
-    return np.concatenate(list(crops_of(split.dataset, split.calib_indices, data_preprocessor)))
+def calibration_crops(split: CalibrationSplit, data_preprocessor,
+                      mirrored: bool = False) -> np.ndarray:
+    """All calibration crops as one ``(N, 3, H, W)`` float32 array; with ``mirrored``, each
+    crop and its mirror image (``2N`` crops), which a model with flip test also runs on (not
+    the export's default: no better on the two trained networks, benchmarks/deploy_accuracy)."""
+    crops = np.concatenate(list(crops_of(split.dataset, split.calib_indices, data_preprocessor)))
+    if mirrored:
+        crops = np.concatenate([crops, np.ascontiguousarray(crops[..., ::-1])])
+    return crops
 
 
 def calibration_batches(crops: np.ndarray) -> List[np.ndarray]:
@@ -165,10 +170,43 @@ def openvino_op_names(model, names: Sequence[str]) -> List[str]:
     return found
 
 
+#: OpenVINO int8 activation ranges :func:`quantize_openvino` can use: NNCF preset and range
+#: estimator of each (``'auto'`` tries :data:`AUTO_RANGES` and keeps the better)
+ACTIVATION_RANGES = {
+    'minmax': ('MIXED', 'MINMAX'),  # the calibration set's extremes, asymmetric
+    'mean-no-outliers': ('MIXED', 'MEAN_NO_OUTLIERS_MINMAX'),  # mean of per-crop extremes
+    'nncf-default': ('PERFORMANCE', 'MEAN_MINMAX'),  # NNCF's defaults: symmetric, mean
+}
+AUTO_RANGES = ('minmax', 'mean-no-outliers')
+
+
+def heatmap_argmax(heatmaps: np.ndarray) -> np.ndarray:
+    """``(N, K, h, w)`` heatmaps -> ``(N, K, 2)`` (x, y) of each maximum, in heatmap pixels."""
+    n, k, _, w = heatmaps.shape
+    flat = heatmaps.reshape(n, k, -1).argmax(-1)
+    return np.stack([flat % w, flat // w], -1).astype(np.float64)
+
+
+def openvino_heatmaps(ov, model, crops: np.ndarray, precision_hint: str = 'f32') -> np.ndarray:
+    """``model``'s outputs on ``crops`` (OpenVINO CPU, ``precision_hint`` inference)."""
+    compiled = ov.Core().compile_model(model, 'CPU', {'INFERENCE_PRECISION_HINT': precision_hint})
+    return np.concatenate([compiled(batch)[0] for batch in calibration_batches(crops)])
+
+
 def quantize_openvino(onnx_file: str, crops: np.ndarray, out_xml: str,
                       keep_fp: Sequence[str] = (), fast_bias_correction: bool = True,
-                      activation_ranges: str = 'minmax') -> str:
+                      activation_ranges: str = 'auto') -> str:
     """NNCF int8 post-training quantization for OpenVINO; writes ``out_xml`` (+ ``.bin``).
+
+    Which activation ranges hold up depends on the weights, measured on two trained networks
+    (``python -m benchmarks.deploy_accuracy``, docs/deploy.md): the sample HRNet keeps its
+    keypoints with the calibration set's min/max (0.7-0.9 px mean displacement; 1.8-3.5 px
+    with the others), the W32 fitted to the bundled samples collapses with them (110-127
+    px; 2.4-2.6 px with the mean of the per-crop extremes). ``'auto'`` (the default) therefore quantizes
+    with both (:data:`AUTO_RANGES`) and keeps the one whose heatmap maxima move least from
+    the fp32 network's on the calibration crops; the held-out images stay for the gate.
+    The choice and each candidate's displacement are stored in the model's ``rt_info``
+    (``hrnet_ext/activation_ranges``, ``hrnet_ext/calibration_displacement_<name>``).
 
     Args:
         onnx_file: The fp32 network (:func:`~hrnet_ext.deploy.export_onnx`).
@@ -177,29 +215,56 @@ def quantize_openvino(onnx_file: str, crops: np.ndarray, out_xml: str,
         keep_fp: Names of ONNX nodes (:func:`conv_names`, e.g. ``/head/final_layer/Conv``)
             that stay in floating point (NNCF ``IgnoredScope``).
         fast_bias_correction: NNCF's bias correction after quantization.
-        activation_ranges: ``'minmax'`` (the default: the calibration set's extremes,
-            asymmetric) or ``'nncf-default'`` (NNCF's own: mean of the per-crop extremes,
-            symmetric; kept to measure the difference).
+        activation_ranges: ``'auto'`` or one of :data:`ACTIVATION_RANGES`.
     """
+    if activation_ranges != 'auto' and activation_ranges not in ACTIVATION_RANGES:
+        raise ValueError(f'activation_ranges must be "auto" or one of '
+                         f'{tuple(ACTIVATION_RANGES)}, got {activation_ranges!r}')
     from .openvino_runtime import import_openvino
     ov = import_openvino(with_nncf=True)
     import nncf
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters
     from nncf.quantization.range_estimator import RangeEstimatorParametersSet
     model = ov.Core().read_model(str(onnx_file))
-    data = nncf.Dataset(calibration_batches(crops))
-    ranges = (RangeEstimatorParametersSet.MINMAX if activation_ranges == 'minmax' else
-              RangeEstimatorParametersSet.MEAN_MINMAX)
-    quantized = nncf.quantize(
-        model, data, preset=nncf.QuantizationPreset.MIXED if activation_ranges == 'minmax'
-        else nncf.QuantizationPreset.PERFORMANCE,
-        subset_size=len(crops), fast_bias_correction=fast_bias_correction,
-        ignored_scope=nncf.IgnoredScope(names=openvino_op_names(model, keep_fp))
-        if keep_fp else None,
-        advanced_parameters=AdvancedQuantizationParameters(
-            activations_range_estimator_params=ranges))
-    ov.save_model(quantized, str(out_xml))
+    ignored = (nncf.IgnoredScope(names=openvino_op_names(model, keep_fp)) if keep_fp else None)
+
+    def quantized(name: str):
+        preset, ranges = ACTIVATION_RANGES[name]
+        return nncf.quantize(
+            model, nncf.Dataset(calibration_batches(crops)),
+            preset=getattr(nncf.QuantizationPreset, preset), subset_size=len(crops),
+            fast_bias_correction=fast_bias_correction, ignored_scope=ignored,
+            advanced_parameters=AdvancedQuantizationParameters(
+                activations_range_estimator_params=getattr(RangeEstimatorParametersSet,
+                                                           ranges)))
+
+    if activation_ranges != 'auto':
+        best = quantized(activation_ranges)
+        best.set_rt_info(activation_ranges, ['hrnet_ext', 'activation_ranges'])
+    else:
+        reference = heatmap_argmax(openvino_heatmaps(ov, model, crops))
+        candidates = {}
+        for name in AUTO_RANGES:
+            candidate = quantized(name)
+            moved = heatmap_argmax(openvino_heatmaps(ov, candidate, crops)) - reference
+            candidates[name] = (float(np.linalg.norm(moved, axis=-1).mean()), candidate)
+        choice = min(candidates, key=lambda name: candidates[name][0])
+        best = candidates[choice][1]
+        best.set_rt_info(choice, ['hrnet_ext', 'activation_ranges'])
+        for name, (displacement, _) in candidates.items():
+            best.set_rt_info(f'{displacement:.4f}',
+                             ['hrnet_ext', f'calibration_displacement_{name}'])
+    # fp32 constants kept as they are (save_model's default halves them to fp16): the file
+    # computes what was measured above
+    ov.save_model(best, str(out_xml), compress_to_fp16=False)
     return str(out_xml)
+
+
+def activation_ranges_of(xml: str) -> str:
+    """The activation ranges :func:`quantize_openvino` chose for the model ``xml``."""
+    from .openvino_runtime import import_openvino
+    model = import_openvino().Core().read_model(str(xml))
+    return model.get_rt_info(['hrnet_ext', 'activation_ranges']).astype(str)
 
 
 def quantize_onnxruntime(onnx_file: str, crops: np.ndarray, out_onnx: str,

@@ -85,6 +85,43 @@ def test_int8_models_run_quantized_convolutions(tiny_exported, tmp_path):
         assert not np.array_equal(got, fp32)  # it is not the fp32 network
 
 
+def test_auto_ranges_keep_the_candidate_that_moves_calibration_crops_least(tiny_exported,
+                                                                          tmp_path):
+    """'auto' quantizes with each of AUTO_RANGES, measures how far the heatmap maxima of the
+    calibration crops move from fp32, and keeps the least moved: recomputed here from the
+    two candidates' own files, the way quantize_openvino runs them (one crop at a time)."""
+    from hrnet_ext.deploy.openvino_runtime import import_openvino
+    from hrnet_ext.deploy.quantize import (
+        AUTO_RANGES,
+        activation_ranges_of,
+        heatmap_argmax,
+        openvino_heatmaps,
+        quantize_openvino,
+    )
+    ov = import_openvino()
+    _, onnx_file = tiny_exported
+    crops = np.random.default_rng(1).standard_normal((6, 3, 128, 96)).astype(np.float32)
+
+    def maxima(path):
+        return heatmap_argmax(openvino_heatmaps(ov, ov.Core().read_model(path), crops))
+
+    reference = maxima(onnx_file)
+    moved = {}
+    for name in AUTO_RANGES:
+        xml = quantize_openvino(onnx_file, crops, str(tmp_path / f'{name}.xml'),
+                                activation_ranges=name)
+        assert activation_ranges_of(xml) == name
+        moved[name] = np.linalg.norm(maxima(xml) - reference, axis=-1).mean()
+    auto = quantize_openvino(onnx_file, crops, str(tmp_path / 'auto.xml'))
+    recorded = ov.Core().read_model(auto).get_rt_info()['hrnet_ext']
+    for name in AUTO_RANGES:
+        assert float(recorded[f'calibration_displacement_{name}'].astype(str)) == pytest.approx(
+            moved[name], abs=1e-4)
+    assert activation_ranges_of(auto) == min(moved, key=moved.get), moved
+    with pytest.raises(ValueError, match='activation_ranges must be "auto" or one of'):
+        quantize_openvino(onnx_file, crops, str(tmp_path / 'x.xml'), activation_ranges='max')
+
+
 @pytest.mark.parametrize('missing', ['openvino', 'nncf'])
 def test_missing_openvino_is_named_with_the_install_command(monkeypatch, missing):
     """Either package of the extra missing: one error, which the tools print as one line."""
