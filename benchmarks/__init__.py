@@ -3,7 +3,10 @@
 Run each from the repository root as a module; ``--quick`` checks a script in seconds (the
 test suite runs every one that way, tests/benchmarks/test_quick_runs.py)::
 
-    python -m benchmarks.cpu_inference        # CPU inference: eager, folded, compiled, ONNX, bf16
+    python -m benchmarks.cpu_inference        # CPU inference: eager, folded, compiled, ONNX,
+                                              # OpenVINO; fp32, bf16, int8
+    python -m benchmarks.compiled_profile     # where the compiled path's time goes, vs OpenVINO
+    python -m benchmarks.deploy_accuracy      # int8 / bf16 deployment accuracy on trained weights
     python -m benchmarks.bf16_accuracy        # what bf16 changes on trained weights (AP, pixels)
     python -m benchmarks.train_throughput     # training (and inference) throughput, GPU or CPU
     python -m benchmarks.cpu_train            # the CPU presets of train_throughput

@@ -44,6 +44,7 @@ class CompiledInference:
     Attributes:
         backend: ``'inductor'`` or ``'jit'``.
         bf16: Whether the network runs under bfloat16 autocast (outputs still float32).
+        cpp_wrapper: Whether generated C++ (not Python) launches the compiled kernels.
         module: The folded, channels_last copy of the network that was compiled (for an
             estimator, its :class:`~hrnet_ext.models.HeatmapNet`).
         compile_seconds: Seconds of the first call per input shape (compilation, tracing and
@@ -51,7 +52,7 @@ class CompiledInference:
     """
 
     def __init__(self, model: nn.Module, backend: str, bf16: bool, fuse_bn: bool,
-                 channels_last: bool) -> None:
+                 channels_last: bool, cpp_wrapper: bool = True) -> None:
         if backend not in COMPILE_BACKENDS:
             raise ValueError(f'backend must be one of {COMPILE_BACKENDS}, got {backend!r}')
         if bf16 and backend != 'inductor':
@@ -59,7 +60,7 @@ class CompiledInference:
                              'not take autocast)')
         if backend == 'inductor':
             check_cpp_compiler()
-        self.backend, self.bf16 = backend, bf16
+        self.backend, self.bf16, self.cpp_wrapper = backend, bf16, cpp_wrapper
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.module = as_heatmap_net(
             optimize_for_inference(model, fuse_bn=fuse_bn, channels_last=channels_last)).eval()
@@ -88,7 +89,7 @@ class CompiledInference:
         # it, checked on torch 2.14), so it is patched around every call, which is where
         # (re)compilation happens, and restored after: the caller's config is untouched.
         import torch._inductor.config as inductor_config
-        with inductor_config.patch(freezing=True):
+        with inductor_config.patch(freezing=True, cpp_wrapper=self.cpp_wrapper):
             if self.bf16:
                 with torch.autocast('cpu', dtype=torch.bfloat16):
                     return self._compiled(x).float()
@@ -108,15 +109,18 @@ class CompiledInference:
 
 def compile_for_inference(model: nn.Module, example: torch.Tensor, backend: str = 'inductor',
                           bf16: bool = False, fuse_bn: bool = True,
-                          channels_last: bool = True) -> CompiledInference:
+                          channels_last: bool = True, cpp_wrapper: bool = True
+                          ) -> CompiledInference:
     """Compile a folded, channels_last copy of ``model`` for CPU inference; compiles now.
 
     ``backend='inductor'``: ``torch.compile`` (TorchInductor, static shapes) with
     ``torch._inductor.config.freezing`` on during compilation: the weights become constants,
     the convolutions run as oneDNN convolutions with prepacked weights and the bias, the
     residual / exchange-unit additions and the ReLUs fused into them as post-ops, and the
-    remaining element-wise work as generated C++ kernels. Needs a C++ compiler (g++ or
-    clang++; a clear error otherwise) and takes seconds to a minute per input shape.
+    remaining element-wise work as generated C++ kernels, launched one after the other by a
+    generated C++ function (Inductor's ``cpp_wrapper``) rather than by Python code. Needs a
+    C++ compiler (g++ or clang++; a clear error otherwise) and takes seconds to a minute per
+    input shape.
     ``backend='jit'``: ``torch.jit.trace`` + ``torch.jit.freeze`` +
     ``torch.jit.optimize_for_inference`` (no compiler needed; TorchScript is deprecated
     since torch 2.9, and on W32 it was no faster than ``optimize_for_inference`` alone).
@@ -137,6 +141,9 @@ def compile_for_inference(model: nn.Module, example: torch.Tensor, backend: str 
         bf16: bfloat16 autocast inside the compiled graph (inductor only).
         fuse_bn: Fold batch norms first (:func:`~hrnet_ext.deploy.fuse_conv_bn`).
         channels_last: Weights and inputs in channels_last (inputs are converted).
+        cpp_wrapper: Launch the kernels from generated C++ (``False``: Inductor's default
+            Python wrapper: W32 256x192 bf16 1.4-4 % slower, compiles ~9 s faster;
+            ``python -m benchmarks.compiled_profile``, docs/benchmarks.md).
 
     Returns:
         A :class:`CompiledInference`: call it with ``(N, 3, H, W)`` float tensors; it runs
@@ -150,6 +157,6 @@ def compile_for_inference(model: nn.Module, example: torch.Tensor, backend: str 
         >>> bool((fast(x) - net(x)).abs().max() < 1e-4), fast.compile_seconds.keys()
         (True, dict_keys([(2, 3, 64, 32)]))
     """
-    compiled = CompiledInference(model, backend, bf16, fuse_bn, channels_last)
+    compiled = CompiledInference(model, backend, bf16, fuse_bn, channels_last, cpp_wrapper)
     compiled(example)
     return compiled

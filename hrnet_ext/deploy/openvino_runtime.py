@@ -53,10 +53,11 @@ class OpenVinoSession:
         threads: ``INFERENCE_NUM_THREADS`` (``None``: OpenVINO's default, one per core).
         latency: ``PERFORMANCE_HINT`` ``LATENCY`` (one request at a time, as here) rather
             than ``THROUGHPUT``.
+        perf_count: ``PERF_COUNT``: per-node times of each call (:meth:`profiling_info`).
     """
 
     def __init__(self, model_file: str, precision: str = 'fp32', threads: Optional[int] = None,
-                 latency: bool = True) -> None:
+                 latency: bool = True, perf_count: bool = False) -> None:
         if precision not in PRECISION_HINTS:
             raise ValueError(f'precision must be one of {tuple(PRECISION_HINTS)}, '
                              f'got {precision!r}')
@@ -68,6 +69,8 @@ class OpenVinoSession:
                        'PERFORMANCE_HINT': 'LATENCY' if latency else 'THROUGHPUT'}
         if threads:
             self.config['INFERENCE_NUM_THREADS'] = int(threads)
+        if perf_count:
+            self.config['PERF_COUNT'] = True
         self._requests: Dict[tuple, object] = {}
 
     def _request(self, shape: tuple):
@@ -91,6 +94,12 @@ class OpenVinoSession:
                 value = info[key].astype(str)
                 counts[value] = counts.get(value, 0) + 1
         return counts
+
+    def profiling_info(self, shape: tuple) -> list:
+        """OpenVINO's per-node counters of the last call of ``shape`` (``perf_count=True``):
+        ``openvino.ProfilingInfo`` items (``node_type``, ``exec_type``, ``real_time``,
+        ``status``)."""
+        return self._request(tuple(shape)).get_profiling_info()
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         """``(N, 3, H, W)`` float32 normalised images -> ``(N, K, h, w)`` heatmaps."""

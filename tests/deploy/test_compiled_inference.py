@@ -67,6 +67,14 @@ def test_inductor_heatmaps_equal_with_prepacked_convolutions(tiny):
     assert torch.equal(fast(x.contiguous(memory_format=torch.channels_last)), out)
 
 
+def test_python_wrapper_gives_the_same_heatmaps(tiny):
+    """cpp_wrapper=False: the same graph launched by Inductor's Python wrapper."""
+    model, x, ref = tiny
+    fast = compile_for_inference(model, x, cpp_wrapper=False)
+    assert not fast.cpp_wrapper
+    assert (fast(x) - ref).abs().max() <= TOL
+
+
 def test_inductor_bf16_runs_and_returns_float32(tiny):
     """bf16 is not equal (benchmarks/bf16_accuracy.py reports by how much); here: it runs."""
     model, x, ref = tiny
