@@ -275,10 +275,9 @@ def make_runners(variants: List[str], ours: nn.Module, mmpose: nn.Module, h: int
 # ----------------------------------------------------------------------------- checks
 def keypoint_shift(a: torch.Tensor, b: torch.Tensor) -> float:
     """Mean distance (heatmap pixels) between the argmax keypoints of two heatmap batches."""
-    n, k, h, w = a.shape
-    ia, ib = a.reshape(n, k, -1).argmax(-1), b.reshape(n, k, -1).argmax(-1)
-    dy, dx = (ia // w - ib // w).float(), (ia % w - ib % w).float()
-    return float((dy**2 + dx**2).sqrt().mean())
+    from hrnet_ext.deploy.quantize import heatmap_argmax
+    moved = heatmap_argmax(a.float().numpy()) - heatmap_argmax(b.float().numpy())
+    return float(np.linalg.norm(moved, axis=-1).mean())
 
 
 

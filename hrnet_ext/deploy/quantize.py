@@ -202,9 +202,10 @@ def quantize_openvino(onnx_file: str, crops: np.ndarray, out_xml: str,
     (``python -m benchmarks.deploy_accuracy``, docs/deploy.md): the sample HRNet keeps its
     keypoints with the calibration set's min/max (0.7-0.9 px mean displacement; 1.8-3.5 px
     with the others), the W32 fitted to the bundled samples collapses with them (110-127
-    px; 2.4-2.6 px with the mean of the per-crop extremes). ``'auto'`` (the default) therefore quantizes
-    with both (:data:`AUTO_RANGES`) and keeps the one whose heatmap maxima move least from
-    the fp32 network's on the calibration crops; the held-out images stay for the gate.
+    px; 2.4-2.6 px with the mean of the per-crop extremes). ``'auto'`` (the default)
+    therefore quantizes with both (:data:`AUTO_RANGES`) and keeps the one whose heatmap
+    maxima move least from the fp32 network's on the calibration crops; the held-out images
+    stay for the gate.
     The choice and each candidate's displacement are stored in the model's ``rt_info``
     (``hrnet_ext/activation_ranges``, ``hrnet_ext/calibration_displacement_<name>``).
 
