@@ -11,18 +11,16 @@ kind of oneDNN convolutions, yet OpenVINO bf16 is faster. For every batch size t
    ``compiled-pywrap`` / ``compiled-bf16-pywrap`` (the same graph run by Inductor's Python
    wrapper, what it made before this script: ``cpp_wrapper=False``), ``ov`` / ``ov-bf16``
    (OpenVINO on the exported ONNX file) and ``ort`` (plain ONNX Runtime fp32);
-2. splits one call of each compiled and OpenVINO variant into
-   *convolutions* (oneDNN's own execution time of every convolution, from ``ONEDNN_VERBOSE``
-   for PyTorch and from OpenVINO's per-node performance counters), *reorders* (oneDNN
-   layout conversions), *other kernels* (the element-wise work between the convolutions:
-   Inductor's generated C++ kernels, OpenVINO's non-convolution nodes) and the *rest* of the
-   wall time (the wrapper that launches the ~370 kernels, dispatch, threads waking up),
-   and names the convolution kernels that ran (``brg_conv_fwd:avx512_core_bf16``, AMX:
-   ``..._amx``).
+2. splits one call of each compiled and OpenVINO variant into *convolutions* (the
+   execution time of every convolution, from ``ONEDNN_VERBOSE`` for PyTorch and from
+   OpenVINO's per-node performance counters), *reorders* (layout conversions) and
+   *everything else* of the wall time (element-wise kernels between the convolutions, the
+   wrapper that launches the ~370 kernels, dispatch, threads waking up), and names the
+   convolution kernels that ran (``brg_conv_fwd:avx512_core_bf16``; AMX: ``..._amx``).
 
-Prints two markdown tables (docs/benchmarks.md, "The compiled PyTorch path"); ``--json PATH``
-writes them. The weights are random but realistic (``benchmarks.common.build_pair``): speed
-only.
+Prints one markdown table (docs/benchmarks.md, "The compiled PyTorch path: where its time
+goes"); ``--json PATH`` writes its rows. The weights are random but realistic
+(``benchmarks.common.build_pair``): speed only.
 """
 import argparse
 import atexit
@@ -47,6 +45,7 @@ from benchmarks.common import (
     parse_args,
     write_json,
 )
+from benchmarks.cpu_inference import SessionRunner
 
 VARIANTS = ('compiled', 'compiled-pywrap', 'compiled-bf16', 'compiled-bf16-pywrap', 'ov',
             'ov-bf16', 'ort')
@@ -82,12 +81,10 @@ def make_runners(variants: List[str], model, h: int, w: int, threads: int
         onnx_file = export_onnx(model, osp.join(folder, 'net.onnx'), input_size=(w, h))
         for name, precision in (('ov', 'fp32'), ('ov-bf16', 'bf16')):
             if name in variants:
-                session = OpenVinoSession(onnx_file, precision, threads, perf_count=True)
-                runners[name] = lambda x, s=session: torch.from_numpy(s(x.numpy()))
-                runners[name].session = session
+                runners[name] = SessionRunner(
+                    OpenVinoSession(onnx_file, precision, threads, perf_count=True))
         if 'ort' in variants:
-            ort = OrtSession(onnx_file, threads=threads)
-            runners['ort'] = lambda x: torch.from_numpy(ort(x.numpy()))
+            runners['ort'] = SessionRunner(OrtSession(onnx_file, threads=threads))
     return {v: runners[v] for v in variants}
 
 
